@@ -1,0 +1,157 @@
+"""The application: owns the engines and the tracking table; the CLI calls one method per mode."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+from sqlalchemy import Engine
+
+from .config import Config
+from .db import open_engine
+from .errors import ConfigError, NotSupportedYet
+from .store.tracking import HISTORY_TYPES, IDENTITY_TYPES, EntityType, Tracking
+
+log = logging.getLogger("c7to8")
+
+NO_C8_DATASOURCE = (
+    "No C8 datasource configured. Configure 'camunda.migrator.c8.datasource' to allow history migration."
+)
+
+
+class App:
+    def __init__(
+        self, config: Config, progress: bool = True, workers: int | None = None, out: TextIO | None = None
+    ) -> None:
+        self.config = config
+        self.progress = progress
+        self.workers = workers or config.extras.workers
+        self.out = out or sys.stdout
+        self._c7: Engine | None = None
+        self._c8: Engine | None = None
+        self._tracking: Tracking | None = None
+
+    # ------------------------------------------------------------------ resources
+    @property
+    def c7(self) -> Engine:
+        if self._c7 is None:
+            if self.config.c7 is None:
+                raise ConfigError("camunda.migrator.c7.data-source.jdbc-url", "is required")
+            self._c7 = open_engine(self.config.c7, "c7", pool_size=max(2, self.workers + 1))
+        return self._c7
+
+    @property
+    def c8(self) -> Engine:
+        if self._c8 is None:
+            if self.config.c8 is None:
+                raise ConfigError("camunda.migrator.c8.data-source", NO_C8_DATASOURCE)
+            self._c8 = open_engine(self.config.c8, "c8", pool_size=max(2, self.workers + 1))
+        return self._c8
+
+    @property
+    def migrator_engine(self) -> Engine:
+        """The tracking table lives in C8 when a C8 data source is configured, else in C7."""
+        return self.c8 if self.config.c8 is not None else self.c7
+
+    @property
+    def tracking(self) -> Tracking:
+        if self._tracking is None:
+            t = Tracking(self.migrator_engine, self.config.table_prefix, self.config.save_skip_reason)
+            if t.ensure_schema():
+                log.info("Created tracking table %s", t.table.name)
+            self._tracking = t
+        return self._tracking
+
+    def close(self) -> None:
+        for e in (self._c7, self._c8):
+            if e is not None:
+                e.dispose()
+
+    # ------------------------------------------------------------------ modes
+    def history(self, mode: str, entity_types: list[str]) -> int:
+        if self.config.c8 is None:
+            print(f"Error: {NO_C8_DATASOURCE}", file=sys.stderr)
+            return 1
+        if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
+            types = [EntityType[n] for n in entity_types] if entity_types else list(HISTORY_TYPES)
+            self.print_listing(types, skipped=mode == "LIST_SKIPPED")
+            return 0
+        from .history import HistoryMigrator
+
+        log.info("Migrating history data...")
+        migrator = HistoryMigrator(self, progress=self.progress)
+        summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
+        summary.print(self.out)
+        return 0
+
+    def runtime(self, mode: str) -> int:
+        if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
+            self.print_listing([EntityType.RUNTIME_PROCESS_INSTANCE], skipped=mode == "LIST_SKIPPED")
+            return 0
+        raise NotSupportedYet(
+            "--runtime: runtime migration is not supported yet in this version of c7to8 "
+            "(listing with --list-skipped/--list-migrated works)."
+        )
+
+    def identity(self, mode: str) -> int:
+        if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
+            self.print_listing(list(IDENTITY_TYPES), skipped=mode == "LIST_SKIPPED")
+            return 0
+        raise NotSupportedYet(
+            "--identity: identity migration is not supported yet in this version of c7to8 "
+            "(listing with --list-skipped/--list-migrated works)."
+        )
+
+    # ------------------------------------------------------------------ listing
+    def print_listing(self, types: list[EntityType], skipped: bool) -> None:
+        """Official list output: raw lines on stdout, ordered by C7 id."""
+        tr = self.tracking
+        w = self.out.write
+        for t in types:
+            n = tr.count(t, skipped=skipped)
+            if skipped:
+                if n == 0:
+                    w(f"No entities of type [{t.display}] were skipped during previous migration\n")
+                    continue
+                w(f"Previously skipped [{t.display}s]:\n")
+                for c7_id, _, _ in tr.iter_rows(t, skipped=True, page_size=max(self.config.page_size, 1000)):
+                    w(f"{c7_id}\n")
+            else:
+                if n == 0:
+                    w(f"No entities of type [{t.display}] were migrated\n")
+                    continue
+                if t in (EntityType.USER, EntityType.GROUP, EntityType.TENANT):
+                    w(
+                        f"[{t.display}s] keys are not stored as migration metadata, only showing Camunda 7 ids. "
+                        f"Migrated [{t.display}s]:\n"
+                    )
+                    for c7_id, _, _ in tr.iter_rows(t, skipped=False):
+                        w(f"{c7_id}\n")
+                    continue
+                w(f"Migration mappings for [{t.display}s]:\n")
+                w("Camunda7-Id Camunda8-Key\n")
+                for c7_id, key, _ in tr.iter_rows(t, skipped=False, page_size=max(self.config.page_size, 1000)):
+                    w(f"{c7_id} {key}\n")
+        self.out.flush()
+
+    # ------------------------------------------------------------------ schema
+    def drop_schema(self, force: bool) -> None:
+        try:
+            tr = self.tracking
+        except Exception as exc:  # noqa: BLE001 - nothing to drop if we cannot reach it
+            log.warning("Cannot drop the migration schema: %s", exc)
+            return
+        n = tr.count(skipped=True)
+        log.info("[%d] entities were skipped during migration", n)
+        if n == 0:
+            log.info("Migration was completed without skipped entities, dropping migration schema")
+        elif force:
+            log.warning(
+                "Some entities were skipped during migration but `--force` is enabled, dropping migration schema"
+            )
+        else:
+            log.warning("Some entities were skipped during migration, enable `--force` to drop the migration schema")
+            return
+        tr.drop()
+        self._tracking = None

@@ -1,0 +1,39 @@
+"""Engine creation for the C7 source and the C8 target, with errors a user can act on."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
+
+from .config import DataSourceConfig
+from .errors import C7to8Error, NotSupportedYet, SourceError, TargetError
+
+
+def open_engine(ds: DataSourceConfig, role: str, pool_size: int = 5) -> Engine:
+    """Create and test a SQLAlchemy engine. `role` is "c7" or "c8" (chooses the error type)."""
+    err: type[C7to8Error] = SourceError if role == "c7" else TargetError
+    url = ds.url
+    if url.drivername == "h2":
+        raise NotSupportedYet(
+            f"{ds.key}.jdbc-url: H2 files cannot be read directly from Python. Export the data to "
+            "PostgreSQL/MariaDB, or use a JDBC URL of a supported database."
+        )
+    kwargs: dict[str, object] = {"future": True}
+    if url.drivername.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 60}
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    try:
+        engine = create_engine(url, **kwargs)
+    except NoSuchModuleError as exc:
+        raise err(f"{ds.key}: no Python driver for '{url.drivername}' is installed ({exc})") from exc
+    except ModuleNotFoundError as exc:
+        raise err(f"{ds.key}: the Python driver for '{url.drivername}' is missing: pip install {exc.name}") from exc
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise err(f"cannot connect to {ds.key} ({ds.display_url()}): {reason}") from exc
+    return engine

@@ -1,0 +1,82 @@
+"""Logging: official-style text lines by default, JSON lines with `--log-format json`.
+
+Secrets never reach a log line: configuration keeps them in `Secret`, URLs are rendered with
+hidden passwords, and a filter masks anything that looks like a password in a URL or key=value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+from .config import Config
+
+_SECRET_PATTERNS = (
+    re.compile(r"(//[^:/@\s]+:)[^@\s]+@"),
+    re.compile(r"(?i)((?:password|secret|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"',;&]+"),
+)
+
+
+def mask(text: str) -> str:
+    for pat in _SECRET_PATTERNS:
+        text = pat.sub(r"\1****", text)
+    return text
+
+
+class _MaskFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        masked = mask(msg)
+        if masked != msg:
+            record.msg, record.args = masked, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key in ("entity_type", "c7_id", "reason", "rows", "seconds"):
+            if hasattr(record, key):
+                doc[key] = getattr(record, key)
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)5s --- [%(threadName)s] %(name)s : %(message)s"
+
+_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+           "WARNING": logging.WARNING, "ERROR": logging.ERROR, "OFF": logging.CRITICAL + 10}
+
+
+def setup_logging(config: Config | None, log_format: str | None = None, log_file: str | None = None) -> None:
+    fmt = log_format or (config.extras.log_format if config else "text")
+    level = _LEVELS.get((config.log_level if config else "WARN").upper(), logging.WARNING)
+    root = logging.getLogger("c7to8")
+    root.handlers.clear()
+    root.setLevel(min(level, logging.INFO))
+    formatter: logging.Formatter = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(level)
+    console.setFormatter(formatter)
+    console.addFilter(_MaskFilter())
+    root.addHandler(console)
+    path = log_file or (config.log_file if config else None)
+    if path:
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(path, encoding="utf-8")
+        fh.setLevel(logging.INFO)
+        fh.setFormatter(formatter)
+        fh.addFilter(_MaskFilter())
+        root.addHandler(fh)
+    root.propagate = False

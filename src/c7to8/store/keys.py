@@ -1,0 +1,74 @@
+"""C8 key allocation for history rows: unique across everything, never reused after a crash.
+
+Keys look like Zeebe keys of partition 4095 (which no real Zeebe partition uses), as the official
+tool's keys do: `(4095 << 51) + n`. The official tool draws `n` at random (no collision check);
+c7to8 takes `n` from a counter kept in `<prefix>C7TO8_KEY_SEQUENCE`, reserved in blocks by a
+committed UPDATE before any key of the block is used. A crash loses at most the unused rest of a
+block; no key is ever handed out twice, by one process or by several workers.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+KEY_PARTITION = 4095
+KEY_BASE = KEY_PARTITION << 51
+KEY_SPACE = 1 << 51
+SEQUENCE_NAME = "history"
+
+
+def sequence_table(prefix: str, metadata: MetaData) -> Table:
+    return Table(
+        f"{prefix}C7TO8_KEY_SEQUENCE",
+        metadata,
+        Column("NAME", String(64), primary_key=True),
+        Column("NEXT_VALUE", BigInteger, nullable=False),
+        quote=False,
+    )
+
+
+class KeyAllocator:
+    """Thread-safe; reserves `block` keys per database round trip."""
+
+    def __init__(self, engine: Engine, prefix: str = "", block: int = 10_000) -> None:
+        self.engine = engine
+        self.block = block
+        self.metadata = MetaData()
+        self.table = sequence_table(prefix, self.metadata)
+        self._lock = threading.Lock()
+        self._next = 0
+        self._end = 0
+        self.metadata.create_all(engine, checkfirst=True)
+
+    def _reserve(self, n: int) -> tuple[int, int]:
+        t = self.table
+        for _ in range(3):
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    select(t.c.NEXT_VALUE).where(t.c.NAME == SEQUENCE_NAME).with_for_update()
+                ).first()
+                if row is None:
+                    try:
+                        conn.execute(insert(t).values(NAME=SEQUENCE_NAME, NEXT_VALUE=1 + n))
+                    except IntegrityError:
+                        continue  # another worker created it first: read again
+                    return 1, 1 + n
+                start = int(row[0])
+                if start + n >= KEY_SPACE:
+                    raise OverflowError("C8 history key space of partition 4095 is exhausted")
+                conn.execute(update(t).where(t.c.NAME == SEQUENCE_NAME).values(NEXT_VALUE=start + n))
+                return start, start + n
+        raise RuntimeError("could not reserve C8 keys (sequence row contention)")
+
+    def next_key(self) -> int:
+        with self._lock:
+            if self._next >= self._end:
+                self._next, self._end = self._reserve(self.block)
+            value = self._next
+            self._next += 1
+        return KEY_BASE + value
+
+    __call__ = next_key

@@ -1,0 +1,279 @@
+"""The tracking table `<prefix>MIGRATION_MAPPING`, with the official name, columns and TYPE values.
+
+It is the only truth about what happened: C8_KEY NULL means skipped. Reads are set-based (one
+query per page of ids), writes are executemany inside the caller's transaction, so the C8 rows and
+their tracking rows commit together.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+
+class EntityType(enum.Enum):
+    """`IdKeyMapper.TYPE`: stored verbatim in the TYPE column; declaration order matters for listing."""
+
+    HISTORY_PROCESS_DEFINITION = "Historic Process Definition"
+    HISTORY_PROCESS_INSTANCE = "Historic Process Instance"
+    HISTORY_INCIDENT = "Historic Incident"
+    HISTORY_VARIABLE = "Historic Variable"
+    HISTORY_USER_TASK = "Historic User Task"
+    HISTORY_FLOW_NODE = "Historic Flow Node"
+    HISTORY_DECISION_INSTANCE = "Historic Decision Instance"
+    HISTORY_DECISION_DEFINITION = "Historic Decision Definition"
+    HISTORY_DECISION_REQUIREMENT = "Historic Decision Requirement"
+    HISTORY_AUDIT_LOG = "Historic Audit Log"
+    HISTORY_FORM_DEFINITION = "Historic Form Definition"
+    HISTORY_JOB = "Historic Job"
+    HISTORY_EXTERNAL_TASK = "Historic External Task"
+    RUNTIME_PROCESS_INSTANCE = "Process Instance"
+    USER = "User"
+    GROUP = "Group"
+    TENANT = "Tenant"
+    AUTHORIZATION = "Authorization"
+
+    @property
+    def display(self) -> str:
+        return self.value
+
+    @property
+    def is_history(self) -> bool:
+        return self.name.startswith("HISTORY_")
+
+
+HISTORY_TYPES: tuple[EntityType, ...] = tuple(t for t in EntityType if t.is_history)
+IDENTITY_TYPES: tuple[EntityType, ...] = (
+    EntityType.USER,
+    EntityType.GROUP,
+    EntityType.TENANT,
+    EntityType.AUTHORIZATION,
+)
+
+
+def mapping_table(prefix: str = "", metadata: MetaData | None = None) -> Table:
+    md = metadata if metadata is not None else MetaData()
+    name = f"{prefix}MIGRATION_MAPPING"
+    return Table(
+        name,
+        md,
+        Column("C7_ID", String(64), nullable=False),
+        Column("C8_KEY", String(255)),
+        Column("TYPE", String(255), nullable=False),
+        Column("CREATE_TIME", DateTime(timezone=True)),
+        Column("SKIP_REASON", String(1024)),
+        Column("PARTITION_ID", Integer),
+        PrimaryKeyConstraint("C7_ID", "TYPE", name=f"{prefix}PK_MIGRATION_MAPPING"),
+        Index(f"{prefix}IDX_MIGRATION_MAPPING_C8_KEY", "C8_KEY"),
+        quote=False,
+    )
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """One tracking row to write. `c8_key` None = skipped (with `reason`)."""
+
+    c7_id: str
+    type: EntityType
+    c8_key: str | None
+    create_time: datetime | None
+    reason: str | None = None
+    partition_id: int | None = None
+
+
+MAX_REASON = 1024
+
+
+class Tracking:
+    """Access to `<prefix>MIGRATION_MAPPING` on the migrator data source."""
+
+    def __init__(self, engine: Engine, prefix: str = "", save_skip_reason: bool = False) -> None:
+        self.engine = engine
+        self.prefix = prefix
+        self.save_skip_reason = save_skip_reason
+        self.metadata = MetaData()
+        self.table = mapping_table(prefix, self.metadata)
+
+    # ---------------------------------------------------------------- schema
+    def exists(self) -> bool:
+        names = set(inspect(self.engine).get_table_names())
+        name = self.table.name
+        return name in names or name.lower() in names or name.upper() in names
+
+    def ensure_schema(self) -> bool:
+        """Create the table when missing. Returns True if it was created."""
+        if self.exists():
+            return False
+        self.metadata.create_all(self.engine, tables=[self.table], checkfirst=True)
+        return True
+
+    def drop(self) -> None:
+        """`--drop-schema`: drop the table and the migrator's Liquibase rows if present."""
+        with self.engine.begin() as conn:
+            if self.exists():
+                self.table.drop(conn)
+            names = set(inspect(conn).get_table_names())
+            for cand in (f"{self.prefix}DATABASECHANGELOG", f"{self.prefix}databasechangelog"):
+                if cand in names:
+                    conn.execute(
+                        text(f'DELETE FROM "{cand}" WHERE FILENAME LIKE :p')
+                        if conn.dialect.name == "postgresql"
+                        else text(f"DELETE FROM {cand} WHERE FILENAME LIKE :p"),
+                        {"p": "db/changelog/migrator/%"},
+                    )
+
+    # ---------------------------------------------------------------- reads
+    def tracked(self, conn: Connection, type_: EntityType, c7_ids: Sequence[str]) -> dict[str, str | None]:
+        """C7 id -> C8 key (None = skipped) for the ids that have a row."""
+        if not c7_ids:
+            return {}
+        t = self.table
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(list(dict.fromkeys(c7_ids)), 1000):
+            rows = conn.execute(
+                select(t.c.C7_ID, t.c.C8_KEY).where(and_(t.c["TYPE"] == type_.name, t.c.C7_ID.in_(chunk)))
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def keys_and_partitions(
+        self, conn: Connection, type_: EntityType, c7_ids: Iterable[str]
+    ) -> dict[str, tuple[int, int | None]]:
+        """C7 id -> (C8 key, partition) for migrated ids only (audit-log string keys are excluded)."""
+        ids = [i for i in dict.fromkeys(c7_ids) if i]
+        if not ids:
+            return {}
+        t = self.table
+        out: dict[str, tuple[int, int | None]] = {}
+        for chunk in _chunks(ids, 1000):
+            rows = conn.execute(
+                select(t.c.C7_ID, t.c.C8_KEY, t.c.PARTITION_ID).where(
+                    and_(t.c["TYPE"] == type_.name, t.c.C7_ID.in_(chunk), t.c.C8_KEY.is_not(None))
+                )
+            )
+            for c7, key, part in rows:
+                if key is not None and key.lstrip("-").isdigit():
+                    out[c7] = (int(key), part)
+        return out
+
+    def latest_create_time(self, type_: EntityType) -> datetime | None:
+        t = self.table
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(t.c.CREATE_TIME)).where(t.c["TYPE"] == type_.name)).scalar()
+
+    def count(self, type_: EntityType | None = None, skipped: bool | None = None) -> int:
+        t = self.table
+        q = select(func.count()).select_from(t)
+        if type_ is not None:
+            q = q.where(t.c["TYPE"] == type_.name)
+        if skipped is True:
+            q = q.where(t.c.C8_KEY.is_(None))
+        elif skipped is False:
+            q = q.where(t.c.C8_KEY.is_not(None))
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
+
+    def iter_rows(
+        self, type_: EntityType, skipped: bool, page_size: int = 1000
+    ) -> Iterator[tuple[str, str | None, str | None]]:
+        """(C7_ID, C8_KEY, SKIP_REASON) ordered by C7_ID, keyset-paged (never OFFSET)."""
+        t = self.table
+        last: str | None = None
+        cond = t.c.C8_KEY.is_(None) if skipped else t.c.C8_KEY.is_not(None)
+        while True:
+            q = select(t.c.C7_ID, t.c.C8_KEY, t.c.SKIP_REASON).where(and_(t.c["TYPE"] == type_.name, cond))
+            if last is not None:
+                q = q.where(last < t.c.C7_ID)
+            q = q.order_by(t.c.C7_ID).limit(page_size)
+            with self.engine.connect() as conn:
+                page = [(r[0], r[1], r[2]) for r in conn.execute(q)]
+            if not page:
+                return
+            yield from page
+            last = page[-1][0]
+            if len(page) < page_size:
+                return
+
+    def skip_reasons(self, type_: EntityType | None = None) -> dict[str, int]:
+        """Skip reason -> count (only meaningful with save-skip-reason)."""
+        t = self.table
+        q = select(t.c.SKIP_REASON, func.count()).where(t.c.C8_KEY.is_(None)).group_by(t.c.SKIP_REASON)
+        if type_ is not None:
+            q = q.where(t.c["TYPE"] == type_.name)
+        with self.engine.connect() as conn:
+            return {str(r[0]): int(r[1]) for r in conn.execute(q)}
+
+    # ---------------------------------------------------------------- writes
+    def insert(self, conn: Connection, rows: Sequence[TrackRow]) -> None:
+        """MIGRATE mode: one executemany INSERT for migrated and skipped rows."""
+        if not rows:
+            return
+        conn.execute(
+            self.table.insert(),
+            [
+                {
+                    "C7_ID": r.c7_id,
+                    "C8_KEY": r.c8_key,
+                    "TYPE": r.type.name,
+                    "CREATE_TIME": r.create_time,
+                    "SKIP_REASON": self._reason(r),
+                    "PARTITION_ID": r.partition_id if r.c8_key is not None else None,
+                }
+                for r in rows
+            ],
+        )
+
+    def update_retried(self, conn: Connection, rows: Sequence[TrackRow]) -> None:
+        """RETRY mode: migrated rows get their key (reason cleared); still-skipped rows a new reason."""
+        t = self.table
+        done = [r for r in rows if r.c8_key is not None]
+        if done:
+            conn.execute(
+                update(t)
+                .where(and_(bindparam("b_id") == t.c.C7_ID, bindparam("b_type") == t.c["TYPE"]))
+                .values(C8_KEY=bindparam("b_key"), SKIP_REASON=None, PARTITION_ID=bindparam("b_part")),
+                [
+                    {"b_id": r.c7_id, "b_type": r.type.name, "b_key": r.c8_key, "b_part": r.partition_id}
+                    for r in done
+                ],
+            )
+        still = [r for r in rows if r.c8_key is None]
+        if still and self.save_skip_reason:
+            conn.execute(
+                update(t)
+                .where(and_(bindparam("b_id") == t.c.C7_ID, bindparam("b_type") == t.c["TYPE"]))
+                .values(SKIP_REASON=bindparam("b_reason")),
+                [{"b_id": r.c7_id, "b_type": r.type.name, "b_reason": self._reason(r)} for r in still],
+            )
+
+    def _reason(self, r: TrackRow) -> str | None:
+        if r.c8_key is not None or not self.save_skip_reason or r.reason is None:
+            return None
+        return r.reason[:MAX_REASON]
+
+
+def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
