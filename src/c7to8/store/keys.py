@@ -14,6 +14,8 @@ import threading
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .ddl import create_missing
+
 KEY_PARTITION = 4095
 KEY_BASE = KEY_PARTITION << 51
 KEY_SPACE = 1 << 51
@@ -24,8 +26,8 @@ def sequence_table(prefix: str, metadata: MetaData) -> Table:
     return Table(
         f"{prefix}C7TO8_KEY_SEQUENCE",
         metadata,
-        Column("NAME", String(64), primary_key=True),
-        Column("NEXT_VALUE", BigInteger, nullable=False),
+        Column("NAME", String(64), primary_key=True, quote=False),
+        Column("NEXT_VALUE", BigInteger, nullable=False, quote=False),
         quote=False,
     )
 
@@ -41,7 +43,7 @@ class KeyAllocator:
         self._lock = threading.Lock()
         self._next = 0
         self._end = 0
-        self.metadata.create_all(engine, checkfirst=True)
+        create_missing(engine, [self.table])
 
     def _reserve(self, n: int) -> tuple[int, int]:
         t = self.table

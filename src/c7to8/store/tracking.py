@@ -25,12 +25,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    inspect,
     select,
     text,
     update,
 )
 from sqlalchemy.engine import Connection
+
+from .ddl import create_missing, existing_tables
 
 
 class EntityType(enum.Enum):
@@ -79,12 +80,12 @@ def mapping_table(prefix: str = "", metadata: MetaData | None = None) -> Table:
     return Table(
         name,
         md,
-        Column("C7_ID", String(64), nullable=False),
-        Column("C8_KEY", String(255)),
-        Column("TYPE", String(255), nullable=False),
-        Column("CREATE_TIME", DateTime(timezone=True)),
-        Column("SKIP_REASON", String(1024)),
-        Column("PARTITION_ID", Integer),
+        Column("C7_ID", String(64), nullable=False, quote=False),
+        Column("C8_KEY", String(255), quote=False),
+        Column("TYPE", String(255), nullable=False, quote=False),
+        Column("CREATE_TIME", DateTime(timezone=True), quote=False),
+        Column("SKIP_REASON", String(1024), quote=False),
+        Column("PARTITION_ID", Integer, quote=False),
         PrimaryKeyConstraint("C7_ID", "TYPE", name=f"{prefix}PK_MIGRATION_MAPPING"),
         Index(f"{prefix}IDX_MIGRATION_MAPPING_C8_KEY", "C8_KEY"),
         quote=False,
@@ -118,31 +119,23 @@ class Tracking:
 
     # ---------------------------------------------------------------- schema
     def exists(self) -> bool:
-        names = set(inspect(self.engine).get_table_names())
-        name = self.table.name
-        return name in names or name.lower() in names or name.upper() in names
+        return self.table.name.upper() in existing_tables(self.engine)
 
     def ensure_schema(self) -> bool:
         """Create the table when missing. Returns True if it was created."""
-        if self.exists():
-            return False
-        self.metadata.create_all(self.engine, tables=[self.table], checkfirst=True)
-        return True
+        return bool(create_missing(self.engine, [self.table]))
 
     def drop(self) -> None:
         """`--drop-schema`: drop the table and the migrator's Liquibase rows if present."""
+        have = existing_tables(self.engine)
         with self.engine.begin() as conn:
-            if self.exists():
+            if self.table.name.upper() in have:
                 self.table.drop(conn)
-            names = set(inspect(conn).get_table_names())
-            for cand in (f"{self.prefix}DATABASECHANGELOG", f"{self.prefix}databasechangelog"):
-                if cand in names:
-                    conn.execute(
-                        text(f'DELETE FROM "{cand}" WHERE FILENAME LIKE :p')
-                        if conn.dialect.name == "postgresql"
-                        else text(f"DELETE FROM {cand} WHERE FILENAME LIKE :p"),
-                        {"p": "db/changelog/migrator/%"},
-                    )
+            changelog = f"{self.prefix}DATABASECHANGELOG"
+            if changelog.upper() in have:
+                conn.execute(
+                    text(f"DELETE FROM {changelog} WHERE FILENAME LIKE :p"), {"p": "db/changelog/migrator/%"}
+                )
 
     # ---------------------------------------------------------------- reads
     def tracked(self, conn: Connection, type_: EntityType, c7_ids: Sequence[str]) -> dict[str, str | None]:

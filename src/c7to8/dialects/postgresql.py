@@ -1,0 +1,78 @@
+"""PostgreSQL: Camunda vendor id ``postgresql``.
+
+Types as Liquibase creates them from the 8.9 changelog: ``TIMESTAMP(3) WITH TIME ZONE``,
+``TEXT`` for CLOB, ``BOOLEAN``, ``BYTEA`` for BLOB (the changelog rewrites OID), ``NUMERIC`` for
+NUMBER, ``DOUBLE PRECISION``. Partial indexes ``WHERE STATE = 'active'`` / ``WHERE x IS NOT NULL``.
+
+Bulk load uses ``COPY ... FROM STDIN`` through psycopg 3 on the SQLAlchemy connection's own DBAPI
+connection, so it joins the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeEngine
+
+from c7to8.dialects.base import C8Dialect, PartialIndexKind, Row, VendorProperties, normalize_rows
+
+
+class PostgresDialect(C8Dialect):
+    name = "postgresql"
+    sqlalchemy_names = ("postgresql",)
+    # db/vendor-properties/postgresql.properties
+    properties = VendorProperties(
+        vendor_id="postgresql",
+        user_char_column_size=400,
+        error_message_size=4000,
+        tree_path_size=8191,
+        variable_value_preview_size=8191,
+    )
+
+    def double(self) -> TypeEngine[Any]:
+        return pg.DOUBLE_PRECISION()
+
+    def clob(self) -> TypeEngine[Any]:
+        return pg.TEXT()
+
+    def boolean(self) -> TypeEngine[Any]:
+        return pg.BOOLEAN()
+
+    def timestamp_tz(self) -> TypeEngine[Any]:
+        return pg.TIMESTAMP(timezone=True, precision=3)
+
+    def datetime(self) -> TypeEngine[Any]:
+        return pg.TIMESTAMP(timezone=False)
+
+    def blob(self) -> TypeEngine[Any]:
+        return pg.BYTEA()
+
+    def partial_index_kwargs(self, kind: PartialIndexKind, column: sa.Column[Any]) -> dict[str, Any]:
+        return {"postgresql_where": _predicate(kind, column)}
+
+    def bulk_insert(self, conn: Connection, table: sa.Table, rows: Iterable[Row]) -> int:
+        cols, data = normalize_rows(table, rows)
+        if not data:
+            return 0
+        prep = conn.dialect.identifier_preparer
+        col_sql = ", ".join(prep.format_column(table.c[c]) for c in cols)
+        stmt = f"COPY {prep.format_table(table)} ({col_sql}) FROM STDIN"
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        with dbapi_conn.cursor() as cur, cur.copy(stmt) as copy:
+            for values in data:
+                copy.write_row(values)
+        return len(data)
+
+
+def _predicate(kind: PartialIndexKind, column: sa.Column[Any]) -> sa.TextClause:
+    # literal SQL exactly as in the changelog (unquoted column names)
+    if kind == "state_active":
+        return sa.text(f"{column.name} = 'active'")
+    return sa.text(f"{column.name} IS NOT NULL")
+
+
+DIALECT = PostgresDialect()
