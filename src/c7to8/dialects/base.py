@@ -113,7 +113,7 @@ class C8Dialect:
         return self.varchar(length)
 
     # ---- indexes ------------------------------------------------------------------------
-    def partial_index_kwargs(self, kind: PartialIndexKind, column: sa.Column[Any]) -> dict[str, Any]:
+    def partial_index_kwargs(self, kind: PartialIndexKind, column: str) -> dict[str, Any]:
         """Extra ``sa.Index`` kwargs for the changelog's vendor-specific partial indexes.
 
         ``state_active``: ``WHERE STATE = 'active'`` (PostgreSQL, SQL Server); ``not_null``:
@@ -121,7 +121,7 @@ class C8Dialect:
         """
         return {}
 
-    def partial_index_expression(self, kind: PartialIndexKind, column: sa.Column[Any]) -> Any:
+    def partial_index_expression(self, kind: PartialIndexKind, column: str) -> Any:
         """The indexed expression (Oracle uses a function-based index instead of a WHERE)."""
         return column
 

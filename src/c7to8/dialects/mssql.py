@@ -27,6 +27,10 @@ class MsSqlDialect(C8Dialect):
         variable_value_preview_size=8191,
     )
 
+    def varchar(self, length: int) -> TypeEngine[Any]:
+        # Liquibase turns VARCHAR(n > 8000) into VARCHAR(MAX) on SQL Server (VARCHAR(8192), treePath)
+        return mssql.VARCHAR(None if length > 8000 else length)
+
     def double(self) -> TypeEngine[Any]:
         return mssql.FLOAT(53)
 
@@ -45,8 +49,8 @@ class MsSqlDialect(C8Dialect):
     def blob(self) -> TypeEngine[Any]:
         return mssql.VARBINARY(None)
 
-    def partial_index_kwargs(self, kind: PartialIndexKind, column: sa.Column[Any]) -> dict[str, Any]:
-        pred = f"{column.name} = 'active'" if kind == "state_active" else f"{column.name} IS NOT NULL"
+    def partial_index_kwargs(self, kind: PartialIndexKind, column: str) -> dict[str, Any]:
+        pred = f"{column} = 'active'" if kind == "state_active" else f"{column} IS NOT NULL"
         return {"mssql_where": sa.text(pred)}
 
 

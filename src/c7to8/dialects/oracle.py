@@ -57,9 +57,9 @@ class OracleDialect(C8Dialect):
     def blob(self) -> TypeEngine[Any]:
         return oracle.BLOB()
 
-    def partial_index_expression(self, kind: PartialIndexKind, column: sa.Column[Any]) -> Any:
+    def partial_index_expression(self, kind: PartialIndexKind, column: str) -> Any:
         if kind == "state_active":
-            return sa.text(f"CASE WHEN {column.name} = 'active' THEN {column.name} END")
+            return sa.text(f"CASE WHEN {column} = 'active' THEN {column} END")
         return column
 
 

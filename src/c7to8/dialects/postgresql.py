@@ -51,7 +51,7 @@ class PostgresDialect(C8Dialect):
     def blob(self) -> TypeEngine[Any]:
         return pg.BYTEA()
 
-    def partial_index_kwargs(self, kind: PartialIndexKind, column: sa.Column[Any]) -> dict[str, Any]:
+    def partial_index_kwargs(self, kind: PartialIndexKind, column: str) -> dict[str, Any]:
         return {"postgresql_where": _predicate(kind, column)}
 
     def bulk_insert(self, conn: Connection, table: sa.Table, rows: Iterable[Row]) -> int:
@@ -68,11 +68,11 @@ class PostgresDialect(C8Dialect):
         return len(data)
 
 
-def _predicate(kind: PartialIndexKind, column: sa.Column[Any]) -> sa.TextClause:
+def _predicate(kind: PartialIndexKind, column: str) -> sa.TextClause:
     # literal SQL exactly as in the changelog (unquoted column names)
     if kind == "state_active":
-        return sa.text(f"{column.name} = 'active'")
-    return sa.text(f"{column.name} IS NOT NULL")
+        return sa.text(f"{column} = 'active'")
+    return sa.text(f"{column} IS NOT NULL")
 
 
 DIALECT = PostgresDialect()
