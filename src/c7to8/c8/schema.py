@@ -632,10 +632,15 @@ def _metadata_for(bind: Engine | Connection, prefix: str) -> tuple[sa.MetaData, 
     return c8_metadata(prefix, d.name), d
 
 
+def _actual_names(conn: Connection, prefix: str) -> dict[str, str]:
+    """Upper-case Camunda table name (without prefix) -> name as stored in the database."""
+    stored = {n.upper(): n for n in sa.inspect(conn).get_table_names()}
+    return {n: stored[(prefix + n).upper()] for n in TABLE_NAMES if (prefix + n).upper() in stored}
+
+
 def existing_c8_tables(conn: Connection, prefix: str = "") -> set[str]:
     """Upper-case names (without prefix) of the Camunda 8 tables present in the database."""
-    present = {n.upper() for n in sa.inspect(conn).get_table_names()}
-    return {n for n in TABLE_NAMES if (prefix + n).upper() in present}
+    return set(_actual_names(conn, prefix))
 
 
 def create_c8_schema(engine: Engine, prefix: str = "") -> list[str]:
@@ -651,19 +656,20 @@ def create_c8_schema(engine: Engine, prefix: str = "") -> list[str]:
     d.prepare_engine(engine)
     created: list[str] = []
     with engine.begin() as conn:
-        existing = existing_c8_tables(conn, prefix)
+        existing = _actual_names(conn, prefix)
         insp = sa.inspect(conn)
+        prep = conn.dialect.identifier_preparer
         for name in TABLE_NAMES:
             t = table(md, name)
             if name not in existing:
                 t.create(conn, checkfirst=False)
                 created.append(name)
                 continue
-            have = {c["name"].upper() for c in insp.get_columns(t.name)}
+            have = {c["name"].upper() for c in insp.get_columns(existing[name])}
             for col in _SPECS[name].columns:
                 if col.source in ("8.9.9", "8.9.14") and col.name not in have:
                     ddl = sa.schema.CreateColumn(t.c[col.name]).compile(dialect=conn.dialect)
-                    conn.exec_driver_sql(f"ALTER TABLE {t.name} ADD {ddl}")
+                    conn.exec_driver_sql(f"ALTER TABLE {prep.format_table(t)} ADD {ddl}")
                     created.append(f"{name}.{col.name}")
     return created
 
