@@ -275,21 +275,14 @@ TABLES: tuple[TableSpec, ...] = (
         "DECISION_INSTANCE_INPUT",
         _c("DECISION_INSTANCE_ID uc, INPUT_ID uc, INPUT_NAME uc, INPUT_VALUE uc")
         + (Col("FULL_INPUT_VALUE", "clob", source="8.9.9"),),
-        fks=(
-            Fk("DECISION_INSTANCE_ID", "FK_DEC_INST_INPUT_DEC_INST", "DECISION_INSTANCE", "DECISION_INSTANCE_ID"),
-        ),
+        fks=(Fk("DECISION_INSTANCE_ID", "FK_DEC_INST_INPUT_DEC_INST", "DECISION_INSTANCE", "DECISION_INSTANCE_ID"),),
         indexes=(_i("IDX_DECISION_INSTANCE_INPUT_INSTANCE_ID", "DECISION_INSTANCE_ID"),),
     ),
     TableSpec(
         "DECISION_INSTANCE_OUTPUT",
-        _c(
-            "DECISION_INSTANCE_ID uc, OUTPUT_ID uc, RULE_INDEX small, OUTPUT_NAME uc, OUTPUT_VALUE uc,"
-            " RULE_ID uc"
-        )
+        _c("DECISION_INSTANCE_ID uc, OUTPUT_ID uc, RULE_INDEX small, OUTPUT_NAME uc, OUTPUT_VALUE uc, RULE_ID uc")
         + (Col("FULL_OUTPUT_VALUE", "clob", source="8.9.9"),),
-        fks=(
-            Fk("DECISION_INSTANCE_ID", "FK_DEC_INST_OUTPUT_DEC_INST", "DECISION_INSTANCE", "DECISION_INSTANCE_ID"),
-        ),
+        fks=(Fk("DECISION_INSTANCE_ID", "FK_DEC_INST_OUTPUT_DEC_INST", "DECISION_INSTANCE", "DECISION_INSTANCE_ID"),),
         indexes=(_i("IDX_DECISION_INSTANCE_OUTPUT_INSTANCE_ID", "DECISION_INSTANCE_ID"),),
     ),
     TableSpec(

@@ -152,16 +152,6 @@ class EntitySpec:
         return self.c8_tables[0]
 
 
-def run_interceptor(interceptor: EntityInterceptor, spec: EntitySpec, hook: Hook) -> None:
-    """Run one hook; map its failure to the official skip reason."""
-    del interceptor
-    try:
-        hook_result = hook
-        hook_result  # noqa: B018 - keeps mypy quiet about unused
-    except Exception:  # pragma: no cover
-        raise
-
-
 def _failure(interceptor: EntityInterceptor, spec: EntitySpec, exc: Exception) -> SkipError:
     if isinstance(exc, SkipError):
         return exc

@@ -336,7 +336,8 @@ def java_json(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{java_json(v)}" for k, v in value.items()) + "}"
+        items = (f"{json.dumps(str(k), ensure_ascii=False)}:{java_json(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ",".join(java_json(v) for v in value) + "]"
     raise TypeError(f"not JSON: {value!r}")
@@ -393,7 +394,6 @@ def incident_tree_path(process_instance_key: int | None, flow_node_instance_key:
     if flow_node_instance_key is None:
         return f"PI_{process_instance_key}"
     return f"PI_{process_instance_key}/FNI_{flow_node_instance_key}"
-
 
 
 # --------------------------------------------------------------------------------------------

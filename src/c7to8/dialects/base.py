@@ -150,8 +150,9 @@ def normalize_rows(table: sa.Table, rows: Iterable[Row]) -> tuple[list[str], lis
     keys: set[str] = set()
     for r in materialized:
         keys.update(r.keys())
-    unknown = keys - set(table.c.keys())
+    known = [col.key for col in table.c]
+    unknown = keys - set(known)
     if unknown:
         raise KeyError(f"table {table.name} has no column(s) {sorted(unknown)}")
-    cols = [c for c in table.c.keys() if c in keys]
+    cols = [k for k in known if k in keys]
     return cols, [tuple(r.get(c) for c in cols) for r in materialized]

@@ -71,7 +71,7 @@ class BitBoolean(sa.types.TypeDecorator[bool]):
 
 class MariaDbDialect(C8Dialect):
     name = "mariadb"
-    sqlalchemy_names = ("mariadb", "mysql")
+    sqlalchemy_names: tuple[str, ...] = ("mariadb", "mysql")
     # db/vendor-properties/mariadb.properties (mysql.properties has the same sizes)
     properties = VendorProperties(
         vendor_id="mariadb",

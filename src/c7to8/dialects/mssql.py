@@ -41,13 +41,13 @@ class MsSqlDialect(C8Dialect):
         return mssql.BIT()
 
     def timestamp_tz(self) -> TypeEngine[Any]:
-        return mssql.DATETIMEOFFSET(precision=3)
+        return mssql.DATETIMEOFFSET(precision=3)  # type: ignore[no-untyped-call]
 
     def datetime(self) -> TypeEngine[Any]:
-        return mssql.DATETIME2()
+        return mssql.DATETIME2()  # type: ignore[no-untyped-call]
 
     def blob(self) -> TypeEngine[Any]:
-        return mssql.VARBINARY(None)
+        return mssql.VARBINARY(None)  # type: ignore[no-untyped-call]
 
     def partial_index_kwargs(self, kind: PartialIndexKind, column: str) -> dict[str, Any]:
         pred = f"{column} = 'active'" if kind == "state_active" else f"{column} IS NOT NULL"

@@ -31,7 +31,7 @@ class OracleDialect(C8Dialect):
     )
 
     def bigint(self) -> TypeEngine[Any]:
-        return oracle.NUMBER(38, 0)
+        return oracle.NUMBER(38, 0)  # type: ignore[no-untyped-call]
 
     def varchar(self, length: int) -> TypeEngine[Any]:
         return oracle.VARCHAR2(length)
@@ -40,10 +40,10 @@ class OracleDialect(C8Dialect):
         return oracle.CLOB()
 
     def boolean(self) -> TypeEngine[Any]:
-        return oracle.NUMBER(1, 0)
+        return oracle.NUMBER(1, 0)  # type: ignore[no-untyped-call]
 
     def number(self) -> TypeEngine[Any]:
-        return oracle.NUMBER()
+        return oracle.NUMBER()  # type: ignore[no-untyped-call]
 
     def double(self) -> TypeEngine[Any]:
         return oracle.BINARY_DOUBLE()
