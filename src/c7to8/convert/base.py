@@ -86,6 +86,9 @@ class BuiltinTransformer(EntityInterceptor):
 
     official_name: ClassVar[str] = ""
 
+    def handles(self, spec: EntitySpec) -> bool:
+        return isinstance(self, spec.transformer)
+
 
 @dataclass
 class Converted:
@@ -101,13 +104,15 @@ class Converted:
     c8_key: str
     rows: list[tuple[str, dict[str, Any]]]
     partition_id: int | None = None
+    main_index: int = 0
 
     def table(self, name: str) -> list[dict[str, Any]]:
         return [row for table, row in self.rows if table == name]
 
     @property
     def main(self) -> dict[str, Any]:
-        return self.rows[-1][1] if self.entity_type is HistoryType.HISTORY_DECISION_INSTANCE else self.rows[0][1]
+        """The C8 row of the tracked entity itself (e.g. the root decision instance)."""
+        return self.rows[self.main_index][1]
 
 
 Hook = Callable[[EntityInterceptorContext], None]
@@ -118,7 +123,8 @@ class EntitySpec:
     """Declarative description of one history entity type (for the orchestrator and the pipeline).
 
     c7_table / c7_id_column  where the tracking id comes from
-    c8_key_column / c8_tables  main key column and every table written (insert order)
+    c8_key_column / c8_tables  main key column; every table written (main table first; the
+                    insert order of one entity is the order of Converted.rows)
     needs           lookups the orchestrator resolves per row (names documented in
                     docs/history-mapping.md), in the official lookup order
     create_time_column  C7 column that becomes MIGRATION_MAPPING.CREATE_TIME
@@ -181,6 +187,7 @@ def run_pipeline(
     interceptors: list[EntityInterceptor] = list(chain) if chain is not None else [spec.transformer()]
     spec.precheck(row, context)
     ictx = EntityInterceptorContext(spec.entity_type, row, dict.fromkeys(spec.columns), context)
+    ictx.extra["chain"] = interceptors
     for interceptor in interceptors:
         if not interceptor.handles(spec):
             continue

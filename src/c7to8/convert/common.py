@@ -169,7 +169,7 @@ class ConvertSettings:
     clock       "now" for auto-canceled instances; called once per entity
     char_column_size  C8 vendor `userCharColumn.size`: when set, decision RESULT / OUTPUT_VALUE /
                 INPUT_VALUE longer than this are cut and the full text goes to FULL_RESULT /
-                FULL_OUTPUT_VALUE (8.9.9+ columns); None = never cut (official behaviour)
+                FULL_OUTPUT_VALUE / FULL_INPUT_VALUE (8.9.9+ columns); None = never cut (official)
     """
 
     prefix: str = DEFAULT_PREFIX
@@ -478,6 +478,11 @@ class DecisionInfo:
             except ValueError:
                 return 1
         return 1
+
+
+def decision_key_info(decisions: Mapping[str, DecisionInfo], decision_key: object) -> DecisionInfo:
+    """DecisionInfo of a decision key; type None when the DMN has no such decision."""
+    return decisions.get(str(decision_key), DecisionInfo(None))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from .decision_requirements import prepared_dmn
 TYPE = HistoryType.HISTORY_DECISION_DEFINITION
 C7_ID_COLUMN = "ID_"
 C8_KEY_COLUMN = "DECISION_DEFINITION_KEY"
-C8_TABLES = ("DECISION_REQUIREMENTS", "DECISION_DEFINITION")
+C8_TABLES = ("DECISION_DEFINITION", "DECISION_REQUIREMENTS")  # main table first
 NEEDS = ("decision_requirements", "resource")
 COLUMNS = (
     "DECISION_DEFINITION_KEY",
@@ -114,7 +114,7 @@ def _finish(ctx: EntityInterceptorContext) -> Converted:
     if drd is not None:
         rows.append(("DECISION_REQUIREMENTS", drd))
     rows.append(("DECISION_DEFINITION", ctx.c8))
-    return Converted(TYPE, str(ctx.c7["ID_"]), str(ctx.c8[C8_KEY_COLUMN]), rows)
+    return Converted(TYPE, str(ctx.c7["ID_"]), str(ctx.c8[C8_KEY_COLUMN]), rows, main_index=len(rows) - 1)
 
 
 SPEC = EntitySpec(

@@ -178,7 +178,7 @@ def loads_prefix(text: str) -> tuple[JsonValue, str]:
         raise JsonSyntaxError("no JSON value (empty text)")
     try:
         value, end = _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer beyond Python's digit limit
         raise JsonSyntaxError(str(exc)) from exc
     except RecursionError as exc:
         raise JsonSyntaxError("JSON value nested too deeply") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone, tzinfo
+from datetime import UTC, timedelta, timezone, tzinfo
 from typing import Any
 
 from .jsontext import JsonValue
@@ -238,7 +238,7 @@ class VariableSettings:
 def parse_zone(name: str) -> tzinfo:
     text = name.strip()
     if text.upper() in ("UTC", "Z", "GMT"):
-        return timezone.utc
+        return UTC
     if text[:1] in "+-" and len(text) in (3, 5, 6):
         sign = -1 if text[0] == "-" else 1
         digits = text[1:].replace(":", "")

@@ -1,0 +1,183 @@
+"""The variable converter: C7 value -> C8 runtime value or C8 history value (pure, no I/O)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import SkipError, TargetError
+from .history import variable_columns
+from .interceptors import (
+    VariableContext,
+    VariableInterceptor,
+    build_variable_interceptors,
+    run_chain,
+)
+from .jsontext import dumps, to_json_compatible
+from .model import (
+    JAVA_SERIALIZED,
+    JSON_FORMAT,
+    XML_FORMAT,
+    C7Variable,
+    DocumentUpload,
+    HistoryValue,
+    Mode,
+    RuntimeValue,
+    ValueType,
+    VariableEntity,
+    VariableSettings,
+)
+
+log = logging.getLogger("c7to8.variables")
+
+_KNOWN_FORMATS = (JAVA_SERIALIZED, JSON_FORMAT, XML_FORMAT)
+
+
+class VariableConverter:
+    """Converts C7 variables with the interceptor chain.
+
+    ``to_runtime`` / ``to_history`` raise :class:`c7to8.errors.SkipError` with the skip reason
+    (official texts where the official tool has one). ``bytes``/``file`` values come back as a
+    :class:`DocumentUpload`; after uploading it, finish with ``runtime_from_document`` /
+    ``history_from_document``.
+    """
+
+    def __init__(
+        self, settings: VariableSettings | None = None, interceptors: Sequence[VariableInterceptor] | None = None
+    ) -> None:
+        self.settings = settings or VariableSettings()
+        self.settings.tz()  # fail early on a bad zone
+        self.interceptors: list[VariableInterceptor] = (
+            list(interceptors) if interceptors is not None else build_variable_interceptors()
+        )
+
+    @classmethod
+    def from_config(cls, config: Any) -> VariableConverter:
+        """From a ``c7to8.config.Config`` (settings from ``c7to8.*``, chain from ``camunda.migrator.interceptors``)."""
+        return cls(VariableSettings.from_config(config), build_variable_interceptors(config.interceptors))
+
+    # ------------------------------------------------------------------------------------------
+    def context(self, var: C7Variable, mode: Mode) -> VariableContext:
+        """Run the chain and return the finished context (for callers that need more than the value)."""
+        entity = var.entity or (
+            VariableEntity.RUNTIME_VARIABLE if mode is Mode.RUNTIME else VariableEntity.HISTORIC_VARIABLE
+        )
+        ctx = VariableContext(var, mode, entity, self.settings)
+        run_chain(self.interceptors, ctx)
+        if not ctx.c8_value_set:
+            self._fallback(ctx)
+        return ctx
+
+    def _fallback(self, ctx: VariableContext) -> None:
+        """No interceptor produced a value. Official: null. c7to8: keep text formats, skip the rest."""
+        if self.settings.official_unknown_values_behaviour:
+            return
+        var = ctx.variable
+        if var.value_type is ValueType.UNKNOWN:
+            raise SkipError(f"Variable of type '{var.type_name}' is unsupported in C8.")
+        if var.value_type is ValueType.OBJECT and var.format not in _KNOWN_FORMATS:
+            if var.bytes_value is None:
+                return
+            try:
+                ctx.c8_value = var.bytes_value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SkipError(f"Objects serialized as '{var.format}' are unsupported in C8.") from exc
+
+    # ------------------------------------------------------------------------------------------
+    def to_runtime(self, var: C7Variable) -> RuntimeValue | DocumentUpload:
+        """The value for a C8 REST ``variables`` map, or the document to upload first."""
+        ctx = self.context(var, Mode.RUNTIME)
+        if isinstance(ctx.c8_value, DocumentUpload):
+            return ctx.c8_value
+        return self._runtime_value(var.name, ctx.c8_value)
+
+    def _runtime_value(self, name: str, value: Any) -> RuntimeValue:
+        value = to_json_compatible(value)
+        try:
+            text = dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise _not_json(name, value) from exc
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+        limit = self.settings.max_runtime_value_bytes
+        if size > limit:
+            raise SkipError(
+                f"Variable with name '{name}' is too large for Camunda 8: {size} bytes of JSON exceed the limit "
+                f"of {limit} bytes."
+            )
+        return RuntimeValue(name, value)
+
+    def to_history(self, var: C7Variable, *, truncate: bool | None = None) -> HistoryValue | DocumentUpload:
+        """The JSON text and derived ``VARIABLE`` columns, or the document to upload first.
+
+        `truncate` defaults to True for historic variables and False for decision inputs/outputs
+        (their tables have no preview columns).
+        """
+        ctx = self.context(var, Mode.HISTORY)
+        if isinstance(ctx.c8_value, DocumentUpload):
+            return ctx.c8_value
+        text = ctx.json_text()
+        if text is None:
+            text = self._history_text(var.name, ctx.c8_value)
+        return self._history_value(var.name, text, ctx.entity, truncate)
+
+    def _history_text(self, name: str, value: Any) -> str:
+        try:
+            return dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise _not_json(name, value) from exc
+
+    def _history_value(self, name: str, text: str, entity: VariableEntity, truncate: bool | None) -> HistoryValue:
+        if truncate is None:
+            truncate = entity is VariableEntity.HISTORIC_VARIABLE
+        columns = variable_columns(
+            text,
+            preview_size=self.settings.history_preview_size,
+            max_bytes=self.settings.history_max_bytes,
+            truncate=truncate,
+        )
+        return HistoryValue(name, text, columns)
+
+    # ------------------------------------------------------------------------------------------
+    def runtime_from_document(self, upload: DocumentUpload, reference: Mapping[str, Any]) -> RuntimeValue:
+        """The runtime value of an uploaded document: the C8 document reference object."""
+        return self._runtime_value(upload.variable_name, document_value(reference))
+
+    def history_from_document(
+        self, upload: DocumentUpload, reference: Mapping[str, Any], *, truncate: bool | None = None
+    ) -> HistoryValue:
+        """The history value of an uploaded document: the reference as compact JSON text."""
+        value = document_value(reference)
+        return self._history_value(upload.variable_name, dumps(value), upload.entity, truncate)
+
+
+def _not_json(name: str, value: Any) -> SkipError:
+    kind = type(value).__name__
+    return SkipError(f"Variable with name '{name}' has a value of type {kind} that cannot be written as JSON.")
+
+
+_REQUIRED_REFERENCE_KEYS = ("camunda.document.type", "storeId", "documentId", "metadata")
+
+
+def document_value(reference: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a ``DocumentReference`` returned by ``POST /v2/documents`` and return it as a variable value.
+
+    Raises :class:`c7to8.errors.TargetError` if the response is not a document reference.
+    """
+    if not isinstance(reference, Mapping):
+        raise TargetError("Camunda 8 returned no document reference for an uploaded document")
+    missing = [k for k in _REQUIRED_REFERENCE_KEYS if k not in reference]
+    if missing:
+        raise TargetError(f"Camunda 8 document reference lacks {', '.join(missing)}")
+    if reference["camunda.document.type"] != "camunda":
+        raise TargetError(f"unexpected document type {reference['camunda.document.type']!r} in a document reference")
+    if not isinstance(reference["documentId"], str) or not isinstance(reference["metadata"], Mapping):
+        raise TargetError("Camunda 8 document reference has an invalid documentId or metadata")
+    value: dict[str, Any] = {
+        "camunda.document.type": "camunda",
+        "storeId": reference["storeId"],
+        "documentId": reference["documentId"],
+        "contentHash": reference.get("contentHash"),
+        "metadata": dict(reference["metadata"]),
+    }
+    return value
