@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from c7to8.errors import SkipError
-from c7to8.variables import C7Variable, VariableConverter, VariableSettings
+from c7to8.variables import C7Variable, HistoryValue, RuntimeValue, VariableConverter, VariableSettings
 from c7to8.variables.javaser import JavaDeserializationError, decode_to_json
 from c7to8.variables.jsontext import dumps
 
@@ -163,12 +163,13 @@ def test_converter_decodes_java_objects_in_both_flavours(java_streams: dict[str,
     var = _java_var(java_streams["nested"])
     runtime = conv.to_runtime(var)
     history = conv.to_history(var)
-    assert runtime.value == EXPECTED["nested"]  # type: ignore[union-attr]
-    assert history.text == dumps(EXPECTED["nested"])  # type: ignore[union-attr]
-    assert (
-        history.text
-        == '{"id":7,"customer":{"address":{"city":"Berlin","street":"Main St 1"},"name":"Ada"},"quantity":3}'
-    )  # type: ignore[union-attr]
+    assert isinstance(runtime, RuntimeValue)
+    assert isinstance(history, HistoryValue)
+    assert runtime.value == EXPECTED["nested"]
+    assert history.text == dumps(EXPECTED["nested"])
+    assert history.text == (
+        '{"id":7,"customer":{"address":{"city":"Berlin","street":"Main St 1"},"name":"Ada"},"quantity":3}'
+    )
 
 
 def test_converter_skip_reason_names_class_and_offset(java_streams: dict[str, bytes]) -> None:

@@ -11,6 +11,7 @@ from c7to8.variables import (
     C7Variable,
     DocumentUpload,
     HistoryValue,
+    Mode,
     RuntimeValue,
     VariableConverter,
     VariableEntity,
@@ -172,10 +173,17 @@ def test_date_in_configured_zone() -> None:
 
 def test_bytes_and_file_become_document_uploads() -> None:
     conv = VariableConverter()
-    up = conv.to_runtime(v("bytes", name="blob", bytes_value=b"\x00\x01"))
-    assert up == DocumentUpload(
-        "blob", b"\x00\x01", "blob", "application/octet-stream", None, up.mode, VariableEntity.RUNTIME_VARIABLE, "bytes"
-    )  # type: ignore[union-attr]
+    first = conv.to_runtime(v("bytes", name="blob", bytes_value=b"\x00\x01"))
+    assert first == DocumentUpload(
+        "blob",
+        b"\x00\x01",
+        "blob",
+        "application/octet-stream",
+        None,
+        Mode.RUNTIME,
+        VariableEntity.RUNTIME_VARIABLE,
+        "bytes",
+    )
     up = conv.to_history(v("file", name="doc", text="a.pdf", text2="application/pdf#UTF-8", bytes_value=b"%PDF"))
     assert isinstance(up, DocumentUpload)
     assert (up.file_name, up.content_type, up.encoding, up.content) == ("a.pdf", "application/pdf", "UTF-8", b"%PDF")
@@ -185,9 +193,9 @@ def test_bytes_and_file_become_document_uploads() -> None:
         "size": 4,
         "customProperties": {"c7VariableName": "doc", "c7Type": "file", "encoding": "UTF-8"},
     }
-    up = conv.to_runtime(v("file", text="n.txt", text2="#ISO-8859-1", bytes_value=b"x"))
-    assert isinstance(up, DocumentUpload)
-    assert (up.content_type, up.encoding) == ("application/octet-stream", "ISO-8859-1")
+    up2 = conv.to_runtime(v("file", text="n.txt", text2="#ISO-8859-1", bytes_value=b"x"))
+    assert isinstance(up2, DocumentUpload)
+    assert (up2.content_type, up2.encoding) == ("application/octet-stream", "ISO-8859-1")
 
 
 def test_official_bytes_behaviour_skips() -> None:

@@ -6,8 +6,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
+from ..errors import ConfigError
 from .jsontext import JsonValue
 
 EMPTY_STRING_MARKER = "!emptyString!"
@@ -235,16 +237,21 @@ class VariableSettings:
         )
 
 
+@lru_cache(maxsize=64)
 def parse_zone(name: str) -> tzinfo:
-    text = name.strip()
-    if text.upper() in ("UTC", "Z", "GMT"):
-        return UTC
-    if text[:1] in "+-" and len(text) in (3, 5, 6):
-        sign = -1 if text[0] == "-" else 1
-        digits = text[1:].replace(":", "")
-        hours = int(digits[:2])
-        minutes = int(digits[2:4] or 0)
-        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    """``UTC``/``Z``/``GMT``, a fixed offset (``+02``, ``+0200``, ``+02:00``) or an IANA zone name."""
     from zoneinfo import ZoneInfo
 
-    return ZoneInfo(text)
+    text = name.strip()
+    try:
+        if text.upper() in ("UTC", "Z", "GMT"):
+            return UTC
+        if text[:1] in "+-" and len(text) in (3, 5, 6):
+            sign = -1 if text[0] == "-" else 1
+            digits = text[1:].replace(":", "")
+            hours = int(digits[:2])
+            minutes = int(digits[2:4] or 0)
+            return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return ZoneInfo(text)
+    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError("c7to8.time-zone", f"'{name}' is not a known time zone (e.g. UTC, Europe/Berlin)") from exc

@@ -382,8 +382,8 @@ final class Harness {
     as("demo", () -> runtime.suspendProcessInstanceById(s.id));
     s.step("suspended by demo").state("suspended");
     Inst c = start("lifecycle", "lifecycle-canceled-1", vars("orderId", "ORD-X1", "amount", 3));
-    as("demo", () -> runtime.deleteProcessInstance(c.id, "canceled by harness"));
-    c.step("deleted by demo").state("canceled");
+    as("demo", () -> runtime.deleteProcessInstance(c.id, "canceled by harness", false, true));
+    c.step("deleted by demo (externallyTerminated)").state("canceled");
   }
 
   private void usertasks() {
@@ -870,7 +870,7 @@ final class Harness {
     o3.step("demo: modification startBeforeActivity opTask").put("waitingAt", List.of("opTask", "opTask"));
 
     Inst o4 = as("demo", () -> start("oplog", "oplog-deleted-1", vars("x", 4)));
-    as("demo", () -> runtime.deleteProcessInstance(o4.id, "deleted by demo"));
+    as("demo", () -> runtime.deleteProcessInstance(o4.id, "deleted by demo", false, true));
     o4.step("deleted by demo").state("canceled");
   }
 
@@ -1058,7 +1058,7 @@ final class Harness {
           state = "in-child";
         }
         default -> {
-          runtime.deleteProcessInstance(id, "bench cancel");
+          runtime.deleteProcessInstance(id, "bench cancel"); // history state INTERNALLY_TERMINATED
           state = "canceled";
         }
       }

@@ -1,0 +1,1052 @@
+"""History migration orchestrator: entity types in the official order, passes and retries.
+
+Per entity type and page (dlt-style stages):
+  extract  keyset pages of C7 rows (`c7.source.keyset_pages`), never OFFSET;
+  resolve  what the page needs from earlier types, one query per lookup per page (tracking table,
+           C8 rows, C7 side tables) plus an overlay of what this page converted already, so a
+           child that follows its parent in the same page finds it;
+  convert  pure functions (`c7to8.convert`), interceptors included;
+  load     one transaction per page: C8 rows and tracking rows (`c8.writer.BatchWriter`).
+After the MIGRATE pass the retry loop re-runs every type over skipped rows while the skipped count
+keeps falling (children skipped before their parents heal within one run).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, and_, func, select
+from sqlalchemy.engine import Connection
+
+from .c7.source import C7Source, Row, keyset_pages
+from .c8.schema import c8_metadata, create_c8_schema, existing_c8_tables
+from .c8.writer import BatchWriter, Outcome
+from .convert import (
+    audit_log,
+    decision_definition,
+    decision_instance,
+    decision_requirements,
+    external_task,
+    flow_node,
+    form,
+    incident,
+    job,
+    process_definition,
+    process_instance,
+    user_task,
+    variable,
+)
+from .convert.base import EntitySpec
+from .convert.common import (
+    MIGRATION_ORDER,
+    ConvertSettings,
+    HistoryType,
+    deleted_in_c8,
+    parse_dmn,
+    to_c8_date,
+    user_task_form_ref,
+)
+from .convert.interceptors import build_entity_chain, convert_entity
+from .dialects import for_engine
+from .errors import C7to8Error, SkipError, TargetError
+from .report import ProgressReporter, Summary
+from .store.keys import KeyAllocator
+from .store.tracking import EntityType, TrackRow
+
+if TYPE_CHECKING:
+    from .app import App
+
+log = logging.getLogger("c7to8.history")
+
+PI = HistoryType.HISTORY_PROCESS_INSTANCE
+PD = HistoryType.HISTORY_PROCESS_DEFINITION
+FN = HistoryType.HISTORY_FLOW_NODE
+UT = HistoryType.HISTORY_USER_TASK
+FORM = HistoryType.HISTORY_FORM_DEFINITION
+DRD = HistoryType.HISTORY_DECISION_REQUIREMENT
+DD = HistoryType.HISTORY_DECISION_DEFINITION
+JOB = HistoryType.HISTORY_JOB
+EXT = HistoryType.HISTORY_EXTERNAL_TASK
+
+
+class HistoryError(C7to8Error):
+    exit_code = 5
+
+
+def _et(t: HistoryType) -> EntityType:
+    return EntityType[t.value]
+
+
+# ------------------------------------------------------------------------------------------
+# per-page lookups
+
+
+@dataclass
+class Known:
+    """A C8 entity known to this page: its key, partition and (for PI/FN) its main C8 row."""
+
+    key: int
+    partition: int | None = None
+    row: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Page:
+    """Prefetched lookups of one page, plus the overlay of what the page itself produced."""
+
+    known: dict[tuple[HistoryType, str], Known] = field(default_factory=dict)
+    deleted: set[tuple[HistoryType, str]] = field(default_factory=set)  # tracked, but C8 row gone
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, t: HistoryType, c7_id: object) -> Known | None:
+        if c7_id is None:
+            return None
+        return self.known.get((t, str(c7_id)))
+
+    def key(self, t: HistoryType, c7_id: object) -> int | None:
+        k = self.get(t, c7_id)
+        return k.key if k else None
+
+    def deleted_reason(self, t: HistoryType, c7_id: object) -> str | None:
+        if c7_id is not None and (t, str(c7_id)) in self.deleted:
+            return deleted_in_c8(t, "?")
+        return None
+
+
+class HistoryMigrator:
+    def __init__(self, app: App, progress: bool = True) -> None:
+        cfg = app.config
+        assert cfg.c7 is not None and cfg.c8 is not None
+        self.app = app
+        self.config = cfg
+        self.progress_enabled = progress
+        self.c7 = app.c7
+        self.c8 = app.c8
+        self.tracking = app.tracking
+        self.source = C7Source(self.c7, prefix=cfg.c7.table_prefix, schema=cfg.c7.schema)
+        self.schema_info = self.source.schema_info()
+        self.dialect = for_engine(self.c8)
+        prefix = cfg.c8.table_prefix
+        if cfg.c8.auto_ddl:
+            created = create_c8_schema(self.c8, prefix)
+            if created:
+                log.info("Created %d Camunda 8 tables with prefix '%s'", len(created), prefix)
+        with self.c8.connect() as conn:
+            have = existing_c8_tables(conn, prefix)
+        missing = [n for n in ("PROCESS_INSTANCE", "FLOW_NODE_INSTANCE", "VARIABLE") if n not in have]
+        if missing:
+            raise TargetError(
+                f"the Camunda 8 database has no tables {', '.join(prefix + m for m in missing)}. Start Camunda 8 "
+                "once against it so it creates its schema, or set camunda.migrator.c8.data-source.auto-ddl: true."
+            )
+        md = c8_metadata(prefix, self.dialect.name)
+        self.c8_tables: dict[str, Table] = {t.name[len(prefix):].upper() if prefix else t.name.upper(): t
+                                            for t in md.tables.values()}
+        self.keys = KeyAllocator(self.c8, prefix=cfg.table_prefix)
+        self.settings = ConvertSettings(
+            prefix=cfg.history.legacy_id_prefix,
+            ttl=cfg.history.cleanup_ttl if cfg.history.cleanup_enabled and not cfg.history.cleanup_ttl.is_zero
+            else None,
+            zone=ZoneInfo(cfg.extras.time_zone),
+            partitions=tuple(self._partitions()),
+            next_key=self.keys.next_key,
+            char_column_size=self.dialect.properties.user_char_column_size,
+        )
+        self.chain = build_entity_chain(cfg.interceptors)
+        from .variables.history import HistoryValues
+
+        self.values = HistoryValues(cfg, self.dialect.properties)
+        self.batch = cfg.extras.batch_size
+        self.summary = Summary("c7to8 history migration")
+        self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
+
+    # ------------------------------------------------------------------ partitions
+    def _partitions(self) -> list[int]:
+        n = self.config.history.partition_count
+        if n is not None:
+            ids = list(range(1, n + 1))
+            log.info("Using configured partition count: %d (partition IDs: %s)", n, ids)
+            return ids
+        from .c8.rest import C8Client, Unreachable
+
+        try:
+            with C8Client(self.config.client, max_retries=2) as client:
+                ids = client.partition_ids()
+        except Unreachable as exc:
+            raise HistoryError(
+                "Camunda REST API cannot be reached to query for the topology. If you want to continue in offline "
+                "mode, please configure a partition count with the following config property: "
+                "camunda.migrator.history.partition-count"
+            ) from exc
+        if not ids:
+            raise HistoryError(
+                "No Zeebe partitions available from topology. Ensure the Camunda cluster is properly configured "
+                "and running, or configure 'camunda.migrator.history.partition-count' for offline mode."
+            )
+        log.info("Fetched %d Zeebe partition(s) from topology: %s", len(ids), ids)
+        return ids
+
+    # ------------------------------------------------------------------ run
+    def run(self, retry_only: bool = False) -> Summary:
+        log.info("Using Camunda 7 legacy definition ID prefix '%s' for history migration.", self.settings.prefix)
+        with ProgressReporter(self.progress_enabled) as progress:
+            self.progress = progress
+            if not retry_only:
+                for t in MIGRATION_ORDER:
+                    self.migrate_type(t)
+                prev = None
+                cur = self.tracking.count(skipped=True)
+                rounds = 0
+                while cur > 0 and (prev is None or cur < prev):
+                    prev = cur
+                    rounds += 1
+                    for t in MIGRATION_ORDER:
+                        self.retry_type(t)
+                    cur = self.tracking.count(skipped=True)
+                if rounds:
+                    self.summary.notes.append(f"automatic retry: {rounds} pass(es)")
+            else:
+                for t in MIGRATION_ORDER:
+                    self.retry_type(t)
+        for t in MIGRATION_ORDER:
+            et = _et(t)
+            for c7_id, _, reason in self.tracking.iter_rows(et, skipped=True):
+                log.warning("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, reason or "")
+        self.summary.finish()
+        return self.summary
+
+    def migrate_type(self, t: HistoryType) -> None:
+        h = self.handlers[t]
+        if not h.available():
+            return
+        log.info("Migrating %ss.", t.display)
+        stats = self.summary.stats(t.display)
+        since = self.tracking.latest_create_time(_et(t)) if self.config.extras.workers == 1 else None
+        self.progress.start(t.display, h.count())
+        started = time.monotonic()
+        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
+        for rows in h.pages(since, self.batch):
+            ids = [str(r[h.spec.c7_id_column]) for r in rows]
+            with self.c8.connect() as conn:
+                tracked = self.tracking.tracked(conn, _et(t), ids)
+            fresh = [r for r in rows if str(r[h.spec.c7_id_column]) not in tracked]
+            stats.read += len(rows)
+            stats.already += len(rows) - len(fresh)
+            self._process(h, fresh, writer, stats)
+            stats.seconds = time.monotonic() - started
+            self.progress.advance(t.display, len(rows), stats.rate)
+        self.progress.done(t.display)
+
+    def retry_type(self, t: HistoryType) -> None:
+        h = self.handlers[t]
+        if not h.available():
+            return
+        et = _et(t)
+        if self.tracking.count(et, skipped=True) == 0:
+            return
+        log.info("Retrying %ss.", t.display)
+        stats = self.summary.stats(t.display)
+        started = time.monotonic()
+        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=True, dialect=self.dialect)
+        ids = [c7 for c7, _, _ in self.tracking.iter_rows(et, skipped=True, page_size=self.batch)]
+        before = stats.skipped
+        for i in range(0, len(ids), self.batch):
+            chunk = ids[i : i + self.batch]
+            rows = h.by_ids(chunk)
+            found = {str(r[h.spec.c7_id_column]) for r in rows}
+            self._process(h, rows, writer, stats, retry=True)
+            gone = [c for c in chunk if c not in found]
+            if gone:
+                log.debug("%d skipped %s rows no longer exist in Camunda 7", len(gone), t.display)
+        stats.seconds += time.monotonic() - started
+        # a retried row that was skipped again is counted once as skipped overall
+        stats.skipped = before + (stats.skipped - before)
+
+    def _process(
+        self, h: Handler, rows: Sequence[Row], writer: BatchWriter, stats: Any, retry: bool = False
+    ) -> None:
+        if not rows:
+            return
+        page = h.prefetch(rows)
+        outcomes: list[Outcome] = []
+        t = h.type
+        for row in rows:
+            c7_id = str(row[h.spec.c7_id_column])
+            create_time = to_c8_date(row.get(h.spec.create_time_column), self.settings.zone)
+            try:
+                ctx = h.context(row, page)
+                out = convert_entity(t, row, ctx, self.chain)
+            except SkipError as skip:
+                log.debug("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, skip.reason)
+                outcomes.append(Outcome(TrackRow(c7_id, _et(t), None, create_time, reason=skip.reason)))
+                continue
+            rows_by_table: dict[str, list[dict[str, Any]]] = {}
+            for table, c8row in out.rows:
+                rows_by_table.setdefault(table, []).append(self._fit(table, c8row))
+            outcomes.append(
+                Outcome(TrackRow(c7_id, _et(t), out.c8_key, create_time, partition_id=out.partition_id),
+                        rows_by_table)
+            )
+            if out.c8_key.lstrip("-").isdigit():
+                page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, out.main)
+        result = writer.write(outcomes, h.spec.c8_tables)
+        if retry:
+            # a skip that stays a skip was already counted in an earlier pass of this run
+            stats.migrated += result.migrated
+            stats.skipped -= min(stats.skipped, result.migrated + result.failed)
+            stats.failed += result.failed
+        else:
+            stats.migrated += result.migrated
+            stats.skipped += result.skipped
+            stats.failed += result.failed
+        stats.c8_rows += result.c8_rows
+
+    def _fit(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Drop keys the target table does not have (patch-release columns)."""
+        t = self.c8_tables[table]
+        cols = t.c
+        return {k: v for k, v in row.items() if k in cols}
+
+    # ------------------------------------------------------------------ shared lookups
+    def prefetch_tracked(self, conn: Connection, page: Page, wants: Mapping[HistoryType, set[str]]) -> None:
+        for t, ids in wants.items():
+            ids = {i for i in ids if i and (t, i) not in page.known}
+            if not ids:
+                continue
+            for c7_id, (key, part) in self.tracking.keys_and_partitions(conn, _et(t), sorted(ids)).items():
+                page.known[(t, c7_id)] = Known(key, part)
+
+    def prefetch_c8_rows(
+        self, conn: Connection, page: Page, t: HistoryType, table: str, key_col: str, required: bool = True
+    ) -> None:
+        """Read the C8 rows of tracked entities of type t; a tracked key whose row is gone is 'deleted'."""
+        known = {k.key: (c7, k) for (tt, c7), k in page.known.items() if tt is t and k.row is None}
+        if not known:
+            return
+        tbl = self.c8_tables[table]
+        found: dict[int, dict[str, Any]] = {}
+        keys = list(known)
+        for i in range(0, len(keys), 1000):
+            for r in conn.execute(select(tbl).where(tbl.c[key_col].in_(keys[i : i + 1000]))):
+                m = dict(r._mapping)
+                found[int(m[key_col])] = m
+        for key, (c7, k) in known.items():
+            if key in found:
+                k.row = found[key]
+            elif required:
+                page.deleted.add((t, c7))
+                page.known.pop((t, c7), None)
+                page.extra.setdefault("deleted_keys", {})[(t, c7)] = key
+
+
+# ------------------------------------------------------------------------------------------
+# per-type handlers
+
+
+class Handler:
+    """Reads one entity type from C7 and builds its conversion contexts."""
+
+    type: HistoryType
+    spec: EntitySpec
+    base_table: str
+    time_column: str
+    entity_column: str = "ID_"  # tracking id column of the base table
+    log_table: bool = False  # one entity per first log row (jobs, external tasks, audit log)
+    where: Callable[[Table], Any] | None = None
+
+    def __init__(self, m: HistoryMigrator) -> None:
+        self.m = m
+        self.src = m.source
+
+    @staticmethod
+    def for_type(m: HistoryMigrator, t: HistoryType) -> Handler:
+        return HANDLERS[t](m)
+
+    # ------------------------------------------------------------- reading
+    def available(self) -> bool:
+        return self.src.has(self.base_table)
+
+    def table(self) -> Table:
+        return self.src.table(self.base_table)
+
+    def select_columns(self) -> tuple[list[Any], Any]:
+        t = self.table()
+        return list(t.columns), t
+
+    def count(self) -> int | None:
+        t = self.table()
+        if self.log_table:
+            q = select(func.count(func.distinct(t.c[self.entity_column])))
+        else:
+            q = select(func.count()).select_from(t)
+        if self.where is not None:
+            q = q.where(self.where(t))
+        with self.m.c7.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
+
+    def pages(self, since: datetime | None, size: int) -> Iterator[list[Row]]:
+        cols, from_ = self.select_columns()
+        t = self.table()
+        where = self.where(t) if self.where is not None else None
+        naive_since = since.astimezone(self.m.settings.zone).replace(tzinfo=None) if since else None
+        seen: set[str] = set()
+        for page in keyset_pages(
+            self.m.c7, cols, from_, t.c[self.time_column], t.c["ID_"], size, where=where, since=naive_since
+        ):
+            if self.log_table:
+                out = []
+                for r in page:
+                    eid = r.get(self.entity_column)
+                    if eid is None or eid in seen:
+                        continue
+                    seen.add(eid)
+                    out.append(r)
+                if len(seen) > 500_000:
+                    seen.clear()  # bounded memory; later duplicates are caught by the tracking table
+                page = out
+            if page:
+                yield page
+
+    def by_ids(self, ids: Sequence[str]) -> list[Row]:
+        cols, from_ = self.select_columns()
+        t = self.table()
+        col = t.c[self.entity_column]
+        q = select(*cols).select_from(from_).where(col.in_(list(ids)))
+        if self.where is not None:
+            q = q.where(self.where(t))
+        q = q.order_by(t.c[self.time_column], t.c["ID_"])
+        out: list[Row] = []
+        seen: set[str] = set()
+        with self.m.c7.connect() as conn:
+            for r in conn.execute(q):
+                d = dict(r._mapping)
+                if d[self.entity_column] in seen:
+                    continue
+                seen.add(d[self.entity_column])
+                out.append(d)
+        return out
+
+    # ------------------------------------------------------------- lookups
+    def prefetch(self, rows: Sequence[Row]) -> Page:
+        page = Page()
+        with self.m.c8.connect() as conn:
+            self.prefetch_into(conn, page, rows)
+        return page
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        return None
+
+    def context(self, row: Row, page: Page) -> Any:
+        raise NotImplementedError
+
+    # helpers shared by process-bound types
+    def _pi_wants(self, rows: Sequence[Row], pi_col: str = "PROC_INST_ID_",
+                  root_col: str = "ROOT_PROC_INST_ID_") -> set[str]:
+        return {str(r[c]) for r in rows for c in (pi_col, root_col) if r.get(c)}
+
+    def _prefetch_pi(self, conn: Connection, page: Page, ids: set[str]) -> None:
+        self.m.prefetch_tracked(conn, page, {PI: ids})
+        self.m.prefetch_c8_rows(conn, page, PI, "PROCESS_INSTANCE", "PROCESS_INSTANCE_KEY")
+
+    def _prefetch_pd(self, conn: Connection, page: Page, ids: set[str]) -> None:
+        self.m.prefetch_tracked(conn, page, {PD: ids})
+        self.m.prefetch_c8_rows(conn, page, PD, "PROCESS_DEFINITION", "PROCESS_DEFINITION_KEY")
+
+    def _deleted(self, page: Page, *pairs: tuple[HistoryType, object]) -> str | None:
+        for t, c7 in pairs:
+            if c7 is not None and (t, str(c7)) in page.deleted:
+                key = page.extra.get("deleted_keys", {}).get((t, str(c7)), "?")
+                return deleted_in_c8(t, key)
+        return None
+
+    def _root(self, page: Page, row: Row, root_col: str = "ROOT_PROC_INST_ID_",
+              pi_col: str = "PROC_INST_ID_") -> tuple[int | None, int | None]:
+        root = page.get(PI, row.get(root_col))
+        if root is not None:
+            return root.key, root.partition if root.partition is not None else _row_partition(root.row)
+        pi = page.get(PI, row.get(pi_col))
+        if pi is not None and pi.row is not None:  # pre-7.11 data: ask the C8 row
+            return pi.row.get("ROOT_PROCESS_INSTANCE_KEY"), pi.row.get("PARTITION_ID")
+        return None, None
+
+    def _resource(self, conn_rows: Sequence[Row], page: Page) -> None:
+        """Bytes of DEPLOYMENT_ID_ + RESOURCE_NAME_ for definitions/forms (one query per page)."""
+        ba = self.src.table("ACT_GE_BYTEARRAY")
+        pairs = {(r["DEPLOYMENT_ID_"], r["RESOURCE_NAME_"]) for r in conn_rows if r.get("DEPLOYMENT_ID_")}
+        deps = sorted({p[0] for p in pairs})
+        out: dict[tuple[str, str], bytes] = {}
+        with self.m.c7.connect() as c7:
+            for i in range(0, len(deps), 500):
+                q = select(ba.c.DEPLOYMENT_ID_, ba.c.NAME_, ba.c.BYTES_).where(ba.c.DEPLOYMENT_ID_.in_(deps[i:i + 500]))
+                for dep, name, data in c7.execute(q):
+                    if (dep, name) in pairs and data is not None:
+                        out[(dep, name)] = bytes(data)
+        page.extra["resources"] = out
+
+
+def _row_partition(row: Mapping[str, Any] | None) -> int | None:
+    if row is None:
+        return None
+    v = row.get("PARTITION_ID")
+    return int(v) if v is not None else None
+
+
+def _deploy_join(h: Handler) -> tuple[list[Any], Any]:
+    t = h.table()
+    dep = h.src.table("ACT_RE_DEPLOYMENT")
+    cols = [*t.columns, dep.c.DEPLOY_TIME_]
+    return cols, t.outerjoin(dep, t.c.DEPLOYMENT_ID_ == dep.c.ID_)
+
+
+class _DefinitionHandler(Handler):
+    time_column = "DEPLOY_TIME_"
+
+    def select_columns(self) -> tuple[list[Any], Any]:
+        return _deploy_join(self)
+
+    def pages(self, since: datetime | None, size: int) -> Iterator[list[Row]]:
+        cols, from_ = self.select_columns()
+        dep = self.src.table("ACT_RE_DEPLOYMENT")
+        t = self.table()
+        naive = since.astimezone(self.m.settings.zone).replace(tzinfo=None) if since else None
+        yield from keyset_pages(self.m.c7, cols, from_, dep.c.DEPLOY_TIME_, t.c.ID_, size, since=naive)
+
+    def by_ids(self, ids: Sequence[str]) -> list[Row]:
+        cols, from_ = self.select_columns()
+        t = self.table()
+        with self.m.c7.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*cols).select_from(from_).where(t.c.ID_.in_(ids)))]
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._resource(rows, page)
+
+    def resource(self, row: Row, page: Page) -> bytes | None:
+        res: dict[tuple[str, str], bytes] = page.extra.get("resources", {})
+        return res.get((row.get("DEPLOYMENT_ID_"), row.get("RESOURCE_NAME_")))  # type: ignore[arg-type]
+
+
+class FormHandler(_DefinitionHandler):
+    type = FORM
+    spec = form.SPEC
+    base_table = "ACT_RE_CAMFORMDEF"
+
+    def context(self, row: Row, page: Page) -> Any:
+        data = self.resource(row, page)
+        return form.FormContext(settings=self.m.settings, schema=data.decode("utf-8") if data else None)
+
+
+class ProcessDefinitionHandler(_DefinitionHandler):
+    type = PD
+    spec = process_definition.SPEC
+    base_table = "ACT_RE_PROCDEF"
+
+    def context(self, row: Row, page: Page) -> Any:
+        return process_definition.ProcessDefinitionContext(settings=self.m.settings,
+                                                           bpmn_xml=self.resource(row, page))
+
+
+class DecisionRequirementsHandler(_DefinitionHandler):
+    type = DRD
+    spec = decision_requirements.SPEC
+    base_table = "ACT_RE_DECISION_REQ_DEF"
+
+    def context(self, row: Row, page: Page) -> Any:
+        return decision_requirements.DecisionRequirementsContext(settings=self.m.settings,
+                                                                 dmn_xml=self.resource(row, page))
+
+
+class DecisionDefinitionHandler(_DefinitionHandler):
+    type = DD
+    spec = decision_definition.SPEC
+    base_table = "ACT_RE_DECISION_DEF"
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._resource(rows, page)
+        self.m.prefetch_tracked(conn, page, {DRD: {str(r["DEC_REQ_ID_"]) for r in rows if r.get("DEC_REQ_ID_")}})
+        self.m.prefetch_c8_rows(conn, page, DRD, "DECISION_REQUIREMENTS", "DECISION_REQUIREMENTS_KEY")
+
+    def context(self, row: Row, page: Page) -> Any:
+        drd = page.get(DRD, row.get("DEC_REQ_ID_"))
+        drow = drd.row if drd else None
+        return decision_definition.DecisionDefinitionContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (DRD, row.get("DEC_REQ_ID_"))),
+            decision_requirements_key=drd.key if drd else None,
+            decision_requirements_name=drow.get("NAME") if drow else None,
+            decision_requirements_version=drow.get("VERSION") if drow else None,
+            dmn_xml=self.resource(row, page),
+        )
+
+
+class ProcessInstanceHandler(Handler):
+    type = PI
+    spec = process_instance.SPEC
+    base_table = "ACT_HI_PROCINST"
+    time_column = "START_TIME_"
+
+    def select_columns(self) -> tuple[list[Any], Any]:
+        t = self.table()
+        pd = self.src.table("ACT_RE_PROCDEF")
+        return [*t.columns, pd.c.VERSION_], t.outerjoin(pd, t.c.PROC_DEF_ID_ == pd.c.ID_)
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        supers = {str(r["SUPER_PROCESS_INSTANCE_ID_"]) for r in rows if r.get("SUPER_PROCESS_INSTANCE_ID_")}
+        roots = {str(r["ROOT_PROC_INST_ID_"]) for r in rows if r.get("ROOT_PROC_INST_ID_")}
+        self._prefetch_pi(conn, page, supers | roots)
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        # the call-activity flow node of each child: ACT_HI_ACTINST(PROC_INST_ID_=super, CALL_PROC_INST_ID_=id)
+        child_ids = [str(r["ID_"]) for r in rows if r.get("SUPER_PROCESS_INSTANCE_ID_")]
+        if child_ids:
+            act = self.src.table("ACT_HI_ACTINST")
+            calls: dict[str, str] = {}
+            with self.m.c7.connect() as c7:
+                for i in range(0, len(child_ids), 500):
+                    q = select(act.c.CALL_PROC_INST_ID_, act.c.ID_).where(
+                        act.c.CALL_PROC_INST_ID_.in_(child_ids[i:i + 500]))
+                    calls.update({str(a): str(b) for a, b in c7.execute(q)})
+            page.extra["calls"] = calls
+            self.m.prefetch_tracked(conn, page, {FN: set(calls.values())})
+
+    def context(self, row: Row, page: Page) -> Any:
+        sup = row.get("SUPER_PROCESS_INSTANCE_ID_")
+        parent = page.get(PI, sup)
+        root_key, root_part = (None, None)
+        if row.get("ROOT_PROC_INST_ID_") and row.get("ROOT_PROC_INST_ID_") != row.get("ID_"):
+            root_key, root_part = self._root(page, row, pi_col="SUPER_PROCESS_INSTANCE_ID_")
+        call_fn = page.extra.get("calls", {}).get(str(row["ID_"]))
+        return process_instance.ProcessInstanceContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PD, row.get("PROC_DEF_ID_")), (PI, sup), (PI, row.get("ROOT_PROC_INST_ID_"))),
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            parent_process_instance_key=parent.key if parent else None,
+            parent_tree_path=(parent.row or {}).get("TREE_PATH") if parent else None,
+            parent_element_instance_key=page.key(FN, call_fn),
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+        )
+
+
+class FlowNodeHandler(Handler):
+    type = FN
+    spec = flow_node.SPEC
+    base_table = "ACT_HI_ACTINST"
+    time_column = "START_TIME_"
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        self.m.prefetch_tracked(conn, page, {FN: {str(r["PARENT_ACT_INST_ID_"]) for r in rows
+                                                  if r.get("PARENT_ACT_INST_ID_")}})
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        return flow_node.FlowNodeContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROC_INST_ID_")), (PD, row.get("PROC_DEF_ID_"))),
+            process_instance_key=pi.key if pi else None,
+            process_instance_end_date=(pi.row or {}).get("END_DATE") if pi else None,
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            parent_flow_node_instance_key=page.key(FN, row.get("PARENT_ACT_INST_ID_")),
+        )
+
+
+class UserTaskHandler(Handler):
+    type = UT
+    spec = user_task.SPEC
+    base_table = "ACT_HI_TASKINST"
+    time_column = "START_TIME_"
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        self.m.prefetch_tracked(conn, page, {FN: {str(r["ACT_INST_ID_"]) for r in rows if r.get("ACT_INST_ID_")}})
+        ids = [str(r["ID_"]) for r in rows]
+        links: dict[str, list[Row]] = {}
+        forms: dict[str, Any] = {}
+        with self.m.c7.connect() as c7:
+            il = self.src.opt_table("ACT_HI_IDENTITYLINK")
+            if il is not None:
+                for i in range(0, len(ids), 500):
+                    q = (select(il).where(and_(il.c.TASK_ID_.in_(ids[i:i + 500]), il.c.TYPE_ == "candidate"))
+                         .order_by(il.c.TIMESTAMP_))
+                    for r in c7.execute(q):
+                        d = dict(r._mapping)
+                        links.setdefault(str(d["TASK_ID_"]), []).append(d)
+            forms = self._form_ids(c7, rows)
+        page.extra["links"] = links
+        page.extra["forms"] = forms
+        self.m.prefetch_tracked(conn, page, {FORM: {v for v in forms.values() if v}})
+
+    def _form_ids(self, c7: Connection, rows: Sequence[Row]) -> dict[str, str | None]:
+        """Task id -> C7 form definition id, from the task's camunda:formRef in its BPMN."""
+        pdt = self.src.table("ACT_RE_PROCDEF")
+        cam = self.src.opt_table("ACT_RE_CAMFORMDEF")
+        if cam is None:
+            return {}
+        pd_ids = sorted({str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        if not pd_ids:
+            return {}
+        pds = {str(r.ID_): dict(r._mapping) for r in c7.execute(select(pdt).where(pdt.c.ID_.in_(pd_ids)))}
+        cache = self.m.__dict__.setdefault("_bpmn_cache", {})
+        ba = self.src.table("ACT_GE_BYTEARRAY")
+        out: dict[str, str | None] = {}
+        for r in rows:
+            pd = pds.get(str(r.get("PROC_DEF_ID_")))
+            if not pd:
+                continue
+            ck = (pd["DEPLOYMENT_ID_"], pd["RESOURCE_NAME_"])
+            if ck not in cache:
+                if len(cache) > 256:
+                    cache.clear()
+                data = c7.execute(select(ba.c.BYTES_).where(and_(ba.c.DEPLOYMENT_ID_ == ck[0], ba.c.NAME_ == ck[1])))
+                cache[ck] = data.scalar()
+            ref = user_task_form_ref(cache[ck], r.get("TASK_DEF_KEY_"))
+            if ref is None:
+                continue
+            q = select(cam.c.ID_, cam.c.VERSION_, cam.c.DEPLOYMENT_ID_).where(cam.c.KEY_ == ref.form_key)
+            if r.get("TENANT_ID_"):
+                q = q.where(cam.c.TENANT_ID_ == r["TENANT_ID_"])
+            cands = [dict(x._mapping) for x in c7.execute(q)]
+            if ref.binding == "deployment":
+                cands = [c for c in cands if c["DEPLOYMENT_ID_"] == pd["DEPLOYMENT_ID_"]]
+            elif ref.binding == "version" or ref.version is not None:
+                cands = [c for c in cands if c["VERSION_"] == ref.version]
+            best = max(cands, key=lambda c: c["VERSION_"] or 0) if cands else None
+            out[str(r["ID_"])] = str(best["ID_"]) if best else None
+        return out
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        c7_form = page.extra.get("forms", {}).get(str(row["ID_"]))
+        return user_task.UserTaskContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROC_INST_ID_")), (PD, row.get("PROC_DEF_ID_"))),
+            c7_form_id=c7_form,
+            form_key=page.key(FORM, c7_form),
+            process_instance_key=pi.key if pi else None,
+            process_instance_end_date=(pi.row or {}).get("END_DATE") if pi else None,
+            process_definition_version=(pi.row or {}).get("VERSION") if pi else None,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            element_instance_key=page.key(FN, row.get("ACT_INST_ID_")),
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            candidate_links=tuple(page.extra.get("links", {}).get(str(row["ID_"]), ())),
+        )
+
+
+class VariableHandler(Handler):
+    type = HistoryType.HISTORY_VARIABLE
+    spec = variable.SPEC
+    base_table = "ACT_HI_VARINST"
+    time_column = "CREATE_TIME_"
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        scopes = {str(r["ACT_INST_ID_"]) for r in rows if r.get("ACT_INST_ID_")}
+        self.m.prefetch_tracked(conn, page, {FN: scopes, PI: scopes})
+        page.extra["bytes"] = self.m.values.fetch_bytes(self.m.c7, self.src, rows)
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        scope = page.key(FN, row.get("ACT_INST_ID_")) or page.key(PI, row.get("ACT_INST_ID_"))
+        data = page.extra.get("bytes", {}).get(row.get("BYTEARRAY_ID_"))
+        return variable.VariableContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROC_INST_ID_"))),
+            process_instance_key=pi.key if pi else None,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            scope_key=scope,
+            value_columns=self.m.values.value_columns_fn(data),
+        )
+
+
+class _LogHandler(Handler):
+    time_column = "TIMESTAMP_"
+    log_table = True
+    flow_node_exact_column: str | None = None
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows, "PROCESS_INSTANCE_ID_", "ROOT_PROC_INST_ID_"))
+        self._prefetch_pd(conn, page, {str(r["PROCESS_DEF_ID_"]) for r in rows if r.get("PROCESS_DEF_ID_")})
+        t = self.table()
+        ids = [str(r[self.entity_column]) for r in rows]
+        last: dict[str, Any] = {}
+        with self.m.c7.connect() as c7:
+            for i in range(0, len(ids), 500):
+                q = (select(t.c[self.entity_column], func.max(t.c.TIMESTAMP_))
+                     .where(t.c[self.entity_column].in_(ids[i:i + 500])).group_by(t.c[self.entity_column]))
+                last.update({str(a): b for a, b in c7.execute(q)})
+        page.extra["last"] = last
+        resolve_fni(self.m, conn, page, rows, "ACT_ID_", "PROCESS_INSTANCE_ID_")
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROCESS_INSTANCE_ID_"))
+        root_key, root_part = self._root(page, row, pi_col="PROCESS_INSTANCE_ID_")
+        fni, ambiguous = page.extra.get("fni", {}).get((row.get("ACT_ID_"), row.get("PROCESS_INSTANCE_ID_")),
+                                                       (None, False))
+        return job.JobContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROCESS_INSTANCE_ID_")), (PD, row.get("PROCESS_DEF_ID_"))),
+            process_definition_key=page.key(PD, row.get("PROCESS_DEF_ID_")),
+            process_instance_key=pi.key if pi else None,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            element_instance_key=fni,
+            flow_node_ambiguous=ambiguous,
+            last_log_time=page.extra.get("last", {}).get(str(row[self.entity_column])),
+        )
+
+
+class JobHandler(_LogHandler):
+    type = JOB
+    spec = job.SPEC
+    base_table = "ACT_HI_JOB_LOG"
+    entity_column = "JOB_ID_"
+
+
+class ExternalTaskHandler(_LogHandler):
+    type = EXT
+    spec = external_task.SPEC
+    base_table = "ACT_HI_EXT_TASK_LOG"
+    entity_column = "EXT_TASK_ID_"
+
+
+def resolve_fni(m: HistoryMigrator, conn: Connection, page: Page, rows: Sequence[Row], act_col: str,
+                pi_col: str) -> None:
+    """history.md §1.13 resolveFni for every (activity id, process instance) of the page, in batch."""
+    pairs = {(r.get(act_col), r.get(pi_col)) for r in rows if r.get(act_col) and r.get(pi_col)}
+    out: dict[tuple[Any, Any], tuple[int | None, bool]] = {}
+    fni_tbl = m.c8_tables["FLOW_NODE_INSTANCE"]
+    act = m.source.table("ACT_HI_ACTINST")
+    by_pi: dict[int, set[str]] = {}
+    for a, p in pairs:
+        if str(a).endswith("#multiInstanceBody"):
+            out[(a, p)] = (None, True)
+            continue
+        k = page.key(PI, p)
+        if k is None:
+            out[(a, p)] = (None, False)
+        else:
+            by_pi.setdefault(k, set()).add(str(a))
+    c8_hits: dict[tuple[int, str], list[int]] = {}
+    keys = list(by_pi)
+    for i in range(0, len(keys), 500):
+        q = select(fni_tbl.c.PROCESS_INSTANCE_KEY, fni_tbl.c.FLOW_NODE_ID, fni_tbl.c.FLOW_NODE_INSTANCE_KEY).where(
+            fni_tbl.c.PROCESS_INSTANCE_KEY.in_(keys[i:i + 500]))
+        for pk, fid, fk in conn.execute(q):
+            if fid in by_pi.get(int(pk), ()):
+                c8_hits.setdefault((int(pk), fid), []).append(int(fk))
+    c7_counts: dict[tuple[str, str], int] = {}
+    pis = sorted({str(p) for a, p in pairs})
+    with m.c7.connect() as c7:
+        for i in range(0, len(pis), 500):
+            q = (select(act.c.ACT_ID_, act.c.PROC_INST_ID_, func.count())
+                 .where(act.c.PROC_INST_ID_.in_(pis[i:i + 500])).group_by(act.c.ACT_ID_, act.c.PROC_INST_ID_))
+            c7_counts.update({(str(a), str(p)): int(n) for a, p, n in c7.execute(q)})
+    for a, p in pairs:
+        if (a, p) in out:
+            continue
+        k = page.key(PI, p)
+        hits = c8_hits.get((k, str(a)), []) if k is not None else []
+        if not hits:
+            out[(a, p)] = (None, False)
+        elif c7_counts.get((str(a), str(p)), 0) > 1:
+            out[(a, p)] = (None, True)
+        elif len(hits) == 1:
+            out[(a, p)] = (hits[0], False)
+        else:
+            out[(a, p)] = (None, False)
+    page.extra["fni"] = out
+
+
+class IncidentHandler(Handler):
+    type = HistoryType.HISTORY_INCIDENT
+    spec = incident.SPEC
+    base_table = "ACT_HI_INCIDENT"
+    time_column = "CREATE_TIME_"
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        cfgs = {str(r["CONFIGURATION_"]) for r in rows if r.get("CONFIGURATION_")}
+        self.m.prefetch_tracked(conn, page, {JOB: cfgs, EXT: cfgs})
+        resolve_fni(self.m, conn, page, rows, "ACTIVITY_ID_", "PROC_INST_ID_")
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        fni, ambiguous = page.extra.get("fni", {}).get((row.get("ACTIVITY_ID_"), row.get("PROC_INST_ID_")),
+                                                       (None, False))
+        cfg = row.get("CONFIGURATION_")
+        itype = row.get("INCIDENT_TYPE_")
+        job_key = page.key(EXT, cfg) if itype == "failedExternalTask" else page.key(JOB, cfg)
+        return incident.IncidentContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROC_INST_ID_")), (PD, row.get("PROC_DEF_ID_"))),
+            process_instance_key=pi.key if pi else None,
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            flow_node_instance_key=fni,
+            flow_node_ambiguous=ambiguous,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            job_key=job_key,
+        )
+
+
+class DecisionInstanceHandler(Handler):
+    type = HistoryType.HISTORY_DECISION_INSTANCE
+    spec = decision_instance.SPEC
+    base_table = "ACT_HI_DECINST"
+    time_column = "EVAL_TIME_"
+
+    @staticmethod
+    def _root_only(t: Table) -> Any:
+        return t.c.ROOT_DEC_INST_ID_.is_(None)
+
+    where = _root_only
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        ids = [str(r["ID_"]) for r in rows]
+        dec = self.table()
+        din, dout = self.src.opt_table("ACT_HI_DEC_IN"), self.src.opt_table("ACT_HI_DEC_OUT")
+        children: dict[str, list[Row]] = {}
+        with self.m.c7.connect() as c7:
+            for i in range(0, len(ids), 500):
+                q = select(dec).where(dec.c.ROOT_DEC_INST_ID_.in_(ids[i:i + 500])).order_by(dec.c.EVAL_TIME_, dec.c.ID_)
+                for r in c7.execute(q):
+                    d = dict(r._mapping)
+                    children.setdefault(str(d["ROOT_DEC_INST_ID_"]), []).append(d)
+            all_ids = ids + [str(c["ID_"]) for cs in children.values() for c in cs]
+            ins: dict[str, list[Row]] = {}
+            outs: dict[str, list[Row]] = {}
+            for tbl, target, order in ((din, ins, ("CLAUSE_ID_",)), (dout, outs, ("RULE_ORDER_", "CLAUSE_ID_"))):
+                if tbl is None:
+                    continue
+                for i in range(0, len(all_ids), 500):
+                    q = select(tbl).where(tbl.c.DEC_INST_ID_.in_(all_ids[i:i + 500]))
+                    q = q.order_by(*(tbl.c[c] for c in order))
+                    for r in c7.execute(q):
+                        d = dict(r._mapping)
+                        target.setdefault(str(d["DEC_INST_ID_"]), []).append(d)
+            rows_all = list(rows) + [c for cs in children.values() for c in cs]
+            page.extra["bytes"] = self.m.values.fetch_bytes(self.m.c7, self.src, [*ins.values(), *outs.values()],
+                                                             flatten=True)
+            # DMN of each decision definition (for rule indices / decision types)
+            dd = self.src.table("ACT_RE_DECISION_DEF")
+            dd_ids = sorted({str(r["DEC_DEF_ID_"]) for r in rows_all if r.get("DEC_DEF_ID_")})
+            defs = {str(r.ID_): dict(r._mapping) for r in c7.execute(select(dd).where(dd.c.ID_.in_(dd_ids)))} \
+                if dd_ids else {}
+        page.extra.update(children=children, ins=ins, outs=outs, defs=defs)
+        self._resource(list(defs.values()), page)
+        self.m.prefetch_tracked(conn, page, {DD: set(dd_ids) if dd_ids else set()})
+        self.m.prefetch_c8_rows(conn, page, DD, "DECISION_DEFINITION", "DECISION_DEFINITION_KEY")
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        self.m.prefetch_tracked(conn, page, {FN: {str(r["ACT_INST_ID_"]) for r in rows if r.get("ACT_INST_ID_")}})
+        self.m.prefetch_c8_rows(conn, page, FN, "FLOW_NODE_INSTANCE", "FLOW_NODE_INSTANCE_KEY", required=False)
+
+    def context(self, row: Row, page: Page) -> Any:
+        defs: dict[str, Row] = page.extra.get("defs", {})
+        res: dict[tuple[str, str], bytes] = page.extra.get("resources", {})
+        d = defs.get(str(row.get("DEC_DEF_ID_")))
+        dmn = None
+        if d is not None:
+            xml = res.get((d.get("DEPLOYMENT_ID_"), d.get("RESOURCE_NAME_")))  # type: ignore[arg-type]
+            if xml:
+                try:
+                    dmn = parse_dmn(xml).decisions
+                except Exception:  # noqa: BLE001 - an unreadable DMN only loses rule indices
+                    dmn = None
+        dd = page.get(DD, row.get("DEC_DEF_ID_"))
+        fn = page.get(FN, row.get("ACT_INST_ID_"))
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        bytes_map = page.extra.get("bytes", {})
+        kids = [
+            decision_instance.ChildDecision(
+                c, tuple(page.extra["ins"].get(str(c["ID_"]), ())), tuple(page.extra["outs"].get(str(c["ID_"]), ())),
+                page.key(DD, c.get("DEC_DEF_ID_")),
+            )
+            for c in page.extra.get("children", {}).get(str(row["ID_"]), [])
+        ]
+        return decision_instance.DecisionInstanceContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (DD, row.get("DEC_DEF_ID_")), (PI, row.get("PROC_INST_ID_"))),
+            decision_definition_key=dd.key if dd else None,
+            decision_requirements_key=(dd.row or {}).get("DECISION_REQUIREMENTS_KEY") if dd else None,
+            decision_requirements_id=(dd.row or {}).get("DECISION_REQUIREMENTS_ID") if dd else None,
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            process_instance_key=pi.key if pi else None,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            flow_node_instance_key=fn.key if fn else None,
+            flow_node_id=(fn.row or {}).get("FLOW_NODE_ID") if fn else None,
+            dmn=dmn,
+            inputs=tuple(page.extra["ins"].get(str(row["ID_"]), ())),
+            outputs=tuple(page.extra["outs"].get(str(row["ID_"]), ())),
+            children=tuple(kids),
+            value_string=self.m.values.value_string_fn(bytes_map),
+        )
+
+
+class AuditLogHandler(Handler):
+    type = HistoryType.HISTORY_AUDIT_LOG
+    spec = audit_log.SPEC
+    base_table = "ACT_HI_OP_LOG"
+    time_column = "TIMESTAMP_"
+    entity_column = "OPERATION_ID_"
+    log_table = True
+
+    def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
+        self._prefetch_pi(conn, page, self._pi_wants(rows))
+        self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
+        tasks = {str(r["TASK_ID_"]) for r in rows if r.get("TASK_ID_")}
+        self.m.prefetch_tracked(conn, page, {UT: tasks})
+        self.m.prefetch_c8_rows(conn, page, UT, "USER_TASK", "USER_TASK_KEY", required=False)
+        jobs = {str(r["JOB_ID_"]) for r in rows if r.get("JOB_ID_")}
+        self.m.prefetch_tracked(conn, page, {JOB: jobs, EXT: jobs})
+
+    def context(self, row: Row, page: Page) -> Any:
+        pi = page.get(PI, row.get("PROC_INST_ID_"))
+        root_key, root_part = self._root(page, row)
+        ut = page.get(UT, row.get("TASK_ID_"))
+        return audit_log.AuditLogContext(
+            settings=self.m.settings,
+            deleted=self._deleted(page, (PI, row.get("PROC_INST_ID_"))),
+            process_instance_key=pi.key if pi else None,
+            root_process_instance_key=root_key,
+            root_partition_id=root_part,
+            process_definition_key=page.key(PD, row.get("PROC_DEF_ID_")),
+            user_task_key=ut.key if ut else None,
+            element_instance_key=(ut.row or {}).get("ELEMENT_INSTANCE_KEY") if ut else None,
+            job_key=page.key(JOB, row.get("JOB_ID_")) or page.key(EXT, row.get("JOB_ID_")),
+        )
+
+
+HANDLERS: dict[HistoryType, type[Handler]] = {
+    FORM: FormHandler,
+    PD: ProcessDefinitionHandler,
+    PI: ProcessInstanceHandler,
+    FN: FlowNodeHandler,
+    UT: UserTaskHandler,
+    HistoryType.HISTORY_VARIABLE: VariableHandler,
+    JOB: JobHandler,
+    EXT: ExternalTaskHandler,
+    HistoryType.HISTORY_INCIDENT: IncidentHandler,
+    DRD: DecisionRequirementsHandler,
+    DD: DecisionDefinitionHandler,
+    HistoryType.HISTORY_DECISION_INSTANCE: DecisionInstanceHandler,
+    HistoryType.HISTORY_AUDIT_LOG: AuditLogHandler,
+}
