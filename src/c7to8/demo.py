@@ -47,7 +47,7 @@ def run_demo(argv: list[str]) -> int:
 
     print(f"c7to8 demo: loading the Camunda 7 data set into {c7_file}")
     eng = create_engine(c7_url)
-    counts = import_dataset(src, eng)
+    counts = import_dataset(src, eng).row_counts
     eng.dispose()
     total = sum(counts.values())
     print(f"  {total} rows in {len(counts)} ACT_* tables "

@@ -159,7 +159,7 @@ class HistoryMigrator:
             char_column_size=self.dialect.properties.user_char_column_size,
         )
         self.chain = build_entity_chain(cfg.interceptors)
-        from .variables.history import HistoryValues
+        from .c7.values import HistoryValues
 
         self.values = HistoryValues(cfg, self.dialect.properties)
         self.batch = cfg.extras.batch_size
@@ -775,11 +775,12 @@ class VariableHandler(Handler):
 class _LogHandler(Handler):
     time_column = "TIMESTAMP_"
     log_table = True
-    flow_node_exact_column: str | None = None
+    pi_col = "PROCESS_INSTANCE_ID_"  # ACT_HI_JOB_LOG spelling
+    pd_col = "PROCESS_DEF_ID_"
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
-        self._prefetch_pi(conn, page, self._pi_wants(rows, "PROCESS_INSTANCE_ID_", "ROOT_PROC_INST_ID_"))
-        self._prefetch_pd(conn, page, {str(r["PROCESS_DEF_ID_"]) for r in rows if r.get("PROCESS_DEF_ID_")})
+        self._prefetch_pi(conn, page, self._pi_wants(rows, self.pi_col, "ROOT_PROC_INST_ID_"))
+        self._prefetch_pd(conn, page, {str(r[self.pd_col]) for r in rows if r.get(self.pd_col)})
         t = self.table()
         ids = [str(r[self.entity_column]) for r in rows]
         last: dict[str, Any] = {}
@@ -789,17 +790,16 @@ class _LogHandler(Handler):
                      .where(t.c[self.entity_column].in_(ids[i:i + 500])).group_by(t.c[self.entity_column]))
                 last.update({str(a): b for a, b in c7.execute(q)})
         page.extra["last"] = last
-        resolve_fni(self.m, conn, page, rows, "ACT_ID_", "PROCESS_INSTANCE_ID_")
+        resolve_fni(self.m, conn, page, rows, "ACT_ID_", self.pi_col)
 
     def context(self, row: Row, page: Page) -> Any:
-        pi = page.get(PI, row.get("PROCESS_INSTANCE_ID_"))
-        root_key, root_part = self._root(page, row, pi_col="PROCESS_INSTANCE_ID_")
-        fni, ambiguous = page.extra.get("fni", {}).get((row.get("ACT_ID_"), row.get("PROCESS_INSTANCE_ID_")),
-                                                       (None, False))
+        pi = page.get(PI, row.get(self.pi_col))
+        root_key, root_part = self._root(page, row, pi_col=self.pi_col)
+        fni, ambiguous = page.extra.get("fni", {}).get((row.get("ACT_ID_"), row.get(self.pi_col)), (None, False))
         return job.JobContext(
             settings=self.m.settings,
-            deleted=self._deleted(page, (PI, row.get("PROCESS_INSTANCE_ID_")), (PD, row.get("PROCESS_DEF_ID_"))),
-            process_definition_key=page.key(PD, row.get("PROCESS_DEF_ID_")),
+            deleted=self._deleted(page, (PI, row.get(self.pi_col)), (PD, row.get(self.pd_col))),
+            process_definition_key=page.key(PD, row.get(self.pd_col)),
             process_instance_key=pi.key if pi else None,
             root_process_instance_key=root_key,
             root_partition_id=root_part,
@@ -821,6 +821,8 @@ class ExternalTaskHandler(_LogHandler):
     spec = external_task.SPEC
     base_table = "ACT_HI_EXT_TASK_LOG"
     entity_column = "EXT_TASK_ID_"
+    pi_col = "PROC_INST_ID_"  # ACT_HI_EXT_TASK_LOG spelling
+    pd_col = "PROC_DEF_ID_"
 
 
 def resolve_fni(m: HistoryMigrator, conn: Connection, page: Page, rows: Sequence[Row], act_col: str,
@@ -993,7 +995,7 @@ class DecisionInstanceHandler(Handler):
             root_partition_id=root_part,
             flow_node_instance_key=fn.key if fn else None,
             flow_node_id=(fn.row or {}).get("FLOW_NODE_ID") if fn else None,
-            dmn=dmn,
+            dmn=dmn or {},
             inputs=tuple(page.extra["ins"].get(str(row["ID_"]), ())),
             outputs=tuple(page.extra["outs"].get(str(row["ID_"]), ())),
             children=tuple(kids),

@@ -21,7 +21,8 @@ from sqlalchemy.engine import URL, Engine
 
 from c7to8.c7.dataset import dataset_header, export_dataset, import_dataset
 from tests.harness.counting import family_counts, total_counts
-from tests.support.databases import admin_url, drop_database, testbed_env, unique_name
+from tests.support.databases import admin_url, drop_database, unique_name
+from tests.support.databases import testbed_env as _testbed_env
 from tests.support.harness import ROOT, mariadb_dataset, postgres_dataset
 
 pytestmark = pytest.mark.slow
@@ -257,7 +258,7 @@ ALL_VAR_TYPES = {
 
 
 def _dataset(vendor: str, name: str, **args: Any) -> tuple[URL, dict[str, Any]]:
-    testbed_env()
+    _testbed_env()
     admin = admin_url(vendor)
     fill = postgres_dataset if vendor == "postgresql" else mariadb_dataset
     summary = fill(admin, name, **args)
