@@ -125,7 +125,8 @@ public final class Main {
     cfg.setHistory(ProcessEngineConfiguration.HISTORY_FULL);
     cfg.setJobExecutorActivate(false);
     cfg.setJavaSerializationFormatEnabled(true);
-    cfg.setEnforceHistoryTimeToLive(false);
+    // 7.20+ refuses definitions without historyTimeToLive by default; older engines lack the setter
+    invokeIfPresent(cfg, "setEnforceHistoryTimeToLive", false);
     cfg.setHistoryRemovalTimeStrategy(ProcessEngineConfiguration.HISTORY_REMOVAL_TIME_STRATEGY_END);
     cfg.setDbMetricsReporterActivate(false);
     cfg.setAuthorizationEnabled(false);
@@ -139,6 +140,16 @@ public final class Main {
       cfg.setIdGenerator(new StrongUuidGenerator());
     }
     return cfg.buildProcessEngine();
+  }
+
+  private static void invokeIfPresent(Object target, String setter, boolean value) {
+    try {
+      target.getClass().getMethod(setter, boolean.class).invoke(target, value);
+    } catch (NoSuchMethodException e) {
+      // not available in this engine version
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(setter + " failed", e);
+    }
   }
 
   public static void main(String[] args) {
