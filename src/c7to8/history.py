@@ -227,7 +227,7 @@ class HistoryMigrator:
             return
         log.info("Migrating %ss.", t.display)
         stats = self.summary.stats(t.display)
-        since = self.tracking.latest_create_time(_et(t)) if self.config.extras.workers == 1 else None
+        since = self.safe_watermark(h)
         self.progress.start(t.display, h.count())
         started = time.monotonic()
         writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
@@ -242,6 +242,33 @@ class HistoryMigrator:
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
         self.progress.done(t.display)
+
+    def safe_watermark(self, h: Handler) -> datetime | None:
+        """The newest tracked CREATE_TIME, if nothing below it is missing; else None (full scan).
+
+        Resuming from the watermark is only a speed-up: it is used when the C7 entities older than it
+        (or with no time) are exactly as many as the tracked ones, so a gap (rows deleted from the
+        tracking table, a shard that ran behind) never hides an entity. Duplicates at the boundary
+        are filtered against the tracking table.
+        """
+        et = _et(h.type)
+        since = self.tracking.latest_create_time(et)
+        if since is None:
+            return None
+        naive = since.astimezone(self.settings.zone).replace(tzinfo=None) if since.tzinfo else since
+        c7_before = h.count_before(naive)
+        t = self.tracking.table
+        with self.c8.connect() as conn:
+            tracked_before = conn.execute(
+                select(func.count()).select_from(t).where(
+                    and_(t.c["TYPE"] == et.name, (t.c.CREATE_TIME < since) | t.c.CREATE_TIME.is_(None))
+                )
+            ).scalar()
+        if c7_before != tracked_before:
+            log.info("%s: %s C7 rows before the resume point but %s tracked; scanning everything",
+                     h.type.display, c7_before, tracked_before)
+            return None
+        return since
 
     def retry_type(self, t: HistoryType) -> None:
         h = self.handlers[t]
@@ -390,6 +417,22 @@ class Handler:
         with self.m.c7.connect() as conn:
             return int(conn.execute(q).scalar() or 0)
 
+    def time_col(self) -> Any:
+        return self.table().c[self.time_column]
+
+    def count_before(self, naive_since: datetime) -> int:
+        """C7 entities whose time is before `naive_since` or NULL (log types: by first log row)."""
+        cols, from_ = self.select_columns()
+        t = self.table()
+        tc = self.time_col()
+        cond = (tc < naive_since) | tc.is_(None)
+        counted = func.count(func.distinct(t.c[self.entity_column])) if self.log_table else func.count()
+        q = select(counted).select_from(from_).where(cond)
+        if self.where is not None:
+            q = q.where(self.where(t))
+        with self.m.c7.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
+
     def pages(self, since: datetime | None, size: int) -> Iterator[list[Row]]:
         cols, from_ = self.select_columns()
         t = self.table()
@@ -506,6 +549,9 @@ def _deploy_join(h: Handler) -> tuple[list[Any], Any]:
 
 class _DefinitionHandler(Handler):
     time_column = "DEPLOY_TIME_"
+
+    def time_col(self) -> Any:
+        return self.src.table("ACT_RE_DEPLOYMENT").c.DEPLOY_TIME_
 
     def select_columns(self) -> tuple[list[Any], Any]:
         return _deploy_join(self)

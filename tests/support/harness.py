@@ -303,9 +303,7 @@ def _build_pg_template(engine: Any, admin: URL, template: str, summary_path: Pat
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)'))
         raise
-    tmp = summary_path.with_suffix(".part")
-    tmp.write_text(json.dumps(summary, indent=1))
-    tmp.replace(summary_path)
+    _write_summary(summary_path, summary)
 
 
 def _create_from_template(engine: Any, target_db: str, template: str) -> None:
@@ -402,6 +400,54 @@ def _build_mariadb_dump(
     finally:
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS `{scratch}`"))
-    tmp_summary = summary_path.with_suffix(".part")
-    tmp_summary.write_text(json.dumps(summary, indent=1))
-    tmp_summary.replace(summary_path)
+    _write_summary(summary_path, summary)
+
+
+def _write_summary(path: Path, summary: dict[str, Any]) -> None:
+    data = dict(summary)
+    data["_harnessSources"] = _sources_digest()
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def prune_stale_datasets(pg_admin_url: str | URL | None = None) -> list[str]:
+    """Delete cached data sets built from other harness sources than the current ones.
+
+    Removes ``<key>.sql`` / ``<key>.*.json`` files and, when ``pg_admin_url`` is given, the template
+    databases ``c7tmpl_<key12>`` of stale keys (and templates without a summary file). Not called
+    automatically: several checkouts may share one cache. Returns what was removed.
+    """
+    current = _sources_digest()
+    removed: list[str] = []
+    stale_keys: set[str] = set()
+    live_keys: set[str] = set()
+    for f in _datasets_dir().glob("*.json"):
+        key = f.name.split(".")[0]
+        try:
+            digest = json.loads(f.read_text()).get("_harnessSources")
+        except (OSError, ValueError):
+            digest = None
+        (live_keys if digest == current else stale_keys).add(key)
+    stale_keys -= live_keys
+    for f in sorted(_datasets_dir().iterdir()):
+        key = f.name.split(".")[0]
+        if key in stale_keys or (f.suffix == ".lock" and key not in live_keys):
+            f.unlink(missing_ok=True)
+            removed.append(str(f))
+    if pg_admin_url is not None:
+        live_templates = {f"c7tmpl_{k[:12]}" for k in live_keys}
+        engine = create_engine(_url(pg_admin_url), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                names = [
+                    r[0] for r in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'c7tmpl%'"))
+                ]
+                for name in names:
+                    if name not in live_templates:
+                        conn.execute(text(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false'))
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                        removed.append(name)
+        finally:
+            engine.dispose()
+    return removed
