@@ -6,11 +6,12 @@ import logging
 import sys
 from typing import TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config
 from .db import open_engine
-from .errors import ConfigError, NotSupportedYet
+from .errors import C7to8Error, ConfigError, NotSupportedYet, SourceError, TargetError
 from .store.tracking import HISTORY_TYPES, IDENTITY_TYPES, EntityType, Tracking
 
 log = logging.getLogger("c7to8")
@@ -80,10 +81,31 @@ class App:
         from .history import HistoryMigrator
 
         log.info("Migrating history data...")
-        migrator = HistoryMigrator(self, progress=self.progress)
-        summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
+        try:
+            migrator = HistoryMigrator(self, progress=self.progress)
+            summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
+        except SQLAlchemyError as exc:
+            raise self.database_error(exc) from exc
         summary.print(self.out)
         return 0
+
+    def database_error(self, exc: SQLAlchemyError) -> C7to8Error:
+        """Turn a lost or failing connection into an error that names the data source."""
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        reason = detail[0][:300] if detail else type(exc).__name__
+        for engine, ds, err in ((self._c8, self.config.c8, TargetError), (self._c7, self.config.c7, SourceError)):
+            if engine is None or ds is None:
+                continue
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except SQLAlchemyError:
+                side = "Camunda 8 database" if err is TargetError else "Camunda 7 database"
+                return err(
+                    f"the {side} ({ds.key}, {ds.display_url()}) went away during the run: {reason}. "
+                    "Everything committed before is kept; run the same command again to continue."
+                )
+        return TargetError(f"database error during the run: {reason}. Committed work is kept; rerun to continue.")
 
     def runtime(self, mode: str) -> int:
         if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
