@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -65,6 +67,7 @@ def _attr_name(prop: str) -> str:
 
 def instantiate(spec: InterceptorSpec) -> object:
     """Import `spec.class_name` (module.path.ClassName), build it with no arguments, set properties."""
+    _extend_plugin_path()
     module_name, _, cls_name = spec.class_name.rpartition(".")
     if not module_name:
         raise ConfigError("camunda.migrator.interceptors", f"'{spec.class_name}' is not a dotted class path")
@@ -127,6 +130,19 @@ def build_chain(
             log.info("Successfully registered interceptor: %s", spec.class_name)
     custom.sort(key=lambda c: getattr(c, "order", 0))
     return [obj for _, obj in chain] + custom
+
+
+def plugin_dirs() -> list[str]:
+    """Where plug-in modules are looked up besides sys.path (the official tool's `configuration/userlib`)."""
+    dirs = [d for d in os.environ.get("C7TO8_PLUGIN_PATH", "").split(os.pathsep) if d]
+    dirs += ["configuration/userlib", "userlib"]
+    return [os.path.abspath(d) for d in dirs if os.path.isdir(d)]
+
+
+def _extend_plugin_path() -> None:
+    for d in plugin_dirs():
+        if d not in sys.path:
+            sys.path.insert(0, d)
 
 
 def _class_path(obj: object) -> str:

@@ -152,12 +152,18 @@ def harness_jar(camunda_version: str = DEFAULT_CAMUNDA_VERSION) -> Path:
         cached = cache_dir() / "jars" / f"c7-harness-{camunda_version}-{_sources_digest()[:12]}.jar"
         if cached.exists():
             return cached
-        _mvn_package(camunda_version)
-        stamp.write_text(camunda_version)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".part")
-        shutil.copy2(target, tmp)
-        tmp.replace(cached)
+        # Build other versions in a scratch copy of the project: harness/c7/target keeps the default
+        # version's jar, which another test process may be running right now.
+        with tempfile.TemporaryDirectory(prefix="c7harness-build-") as scratch:
+            build_dir = Path(scratch) / "c7"
+            build_dir.mkdir()
+            shutil.copy2(HARNESS_DIR / "pom.xml", build_dir / "pom.xml")
+            shutil.copytree(HARNESS_DIR / "src", build_dir / "src")
+            _mvn_package(camunda_version, cwd=build_dir)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".part")
+            shutil.copy2(build_dir / "target" / "c7-harness.jar", tmp)
+            tmp.replace(cached)
         return cached
 
 
@@ -168,14 +174,14 @@ def _fresh(jar: Path) -> bool:
     return all(p.stat().st_mtime < built for p in harness_sources())
 
 
-def _mvn_package(camunda_version: str) -> None:
+def _mvn_package(camunda_version: str, cwd: Path = HARNESS_DIR) -> None:
     mvn = shutil.which("mvn")
     if not mvn:
         raise HarnessError("Maven (mvn) is not installed")
     env = dict(os.environ)
     env["JAVA_HOME"] = _java_home(java17())
     cmd = [mvn, "-q", "-B", f"-Dcamunda.version={camunda_version}", "package"]
-    r = subprocess.run(cmd, cwd=HARNESS_DIR, env=env, capture_output=True, text=True, timeout=1800)
+    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
         raise HarnessError(f"harness build failed ({' '.join(cmd)}):\n{_tail(r.stdout)}\n{_tail(r.stderr)}")
 
