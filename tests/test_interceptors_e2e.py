@@ -7,8 +7,8 @@ from pathlib import Path
 
 from c7to8.config import build_config
 from c7to8.variables import C7Variable, VariableConverter
-from c7to8.variables.model import VariableSettings
 from c7to8.variables.interceptors import build_variable_interceptors
+from c7to8.variables.model import VariableSettings
 from tests.history_support import history_pair, mapping, rows
 
 

@@ -60,7 +60,7 @@ def run_demo(argv: list[str]) -> int:
             "camunda.migrator.c8.data-source.jdbc-url": c8_url.render_as_string(),
             "camunda.migrator.c8.data-source.auto-ddl": True,
             "camunda.migrator.save-skip-reason": True,
-            "logging.level.root": "WARN",
+            "logging.level.root": "ERROR",
         },
         source="demo",
     )

@@ -218,6 +218,8 @@ class HistoryMigrator:
             et = _et(t)
             for c7_id, _, reason in self.tracking.iter_rows(et, skipped=True):
                 log.warning("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, reason or "")
+            for reason, n in sorted(self.tracking.skip_reasons(et).items(), key=lambda kv: -kv[1]):
+                self.summary.reasons.append((t.display, reason if reason != "None" else "(reason not saved)", n))
         self.summary.finish()
         return self.summary
 

@@ -46,6 +46,7 @@ class Summary:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     notes: list[str] = field(default_factory=list)
+    reasons: list[tuple[str, str, int]] = field(default_factory=list)  # (type, skip reason, count)
 
     def stats(self, name: str) -> TypeStats:
         if name not in self.types:
@@ -63,7 +64,7 @@ class Summary:
         out = out or sys.stdout
         table = Table(title=self.title, title_justify="left")
         for col in ("type", "read", "migrated", "skipped", "failed", "already done", "C8 rows", "seconds", "rows/s"):
-            table.add_column(col, justify="left" if col == "type" else "right")
+            table.add_column(col, justify="left" if col == "type" else "right", no_wrap=True)
         tot = TypeStats("total")
         for t in self.types.values():
             style = "bold red" if t.skipped or t.failed else None
@@ -83,8 +84,16 @@ class Summary:
             "total", f"{tot.read:,}", f"{tot.migrated:,}", f"{tot.skipped:,}", f"{tot.failed:,}",
             f"{tot.already:,}", f"{tot.c8_rows:,}", f"{wall:.2f}", f"{tot.rate:,.0f}", style="bold",
         )
-        console = Console(file=out, width=max(110, Console(file=out).width), highlight=False)
+        console = Console(file=out, width=max(140, Console(file=out).width), highlight=False)
         console.print(table)
+        if self.reasons:
+            rt = Table(title="skip reasons", title_justify="left")
+            rt.add_column("type", no_wrap=True)
+            rt.add_column("reason")
+            rt.add_column("count", justify="right")
+            for type_name, reason, count in self.reasons:
+                rt.add_row(type_name, reason, f"{count:,}")
+            console.print(rt)
         for note in self.notes:
             console.print(note)
         if tot.skipped:

@@ -62,7 +62,7 @@ def test_insert_retry_list_and_drop(any_db_url: URL) -> None:
     eng.dispose()
 
 
-def _grab(url: str, n: int, q: "mp.Queue[list[int]]") -> None:
+def _grab(url: str, n: int, q: mp.Queue[list[int]]) -> None:
     alloc = KeyAllocator(create_engine(url), block=7)
     q.put([alloc.next_key() for _ in range(n)])
 

@@ -108,6 +108,7 @@ class C8Client:
         data: Mapping[str, Any] | None = None,
         what: str = "",
         ok: tuple[int, ...] = (200, 201, 204),
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One call with bounded retries. `what` names the subject in error messages."""
         label = f"{method} /v2{path}" + (f" ({what})" if what else "")
@@ -115,7 +116,8 @@ class C8Client:
         while True:
             attempt += 1
             try:
-                r = self._http.request(method, path, json=json, files=files, data=data, headers=self._bearer())
+                hdrs = {**(headers or {}), **self._bearer()}
+                r = self._http.request(method, path, json=json, files=files, data=data, headers=hdrs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:
                 if attempt > self.max_retries:
                     raise Unreachable(
@@ -164,6 +166,76 @@ class C8Client:
             after = (resp.get("page") or {}).get("endCursor")
             if not items or not after or len(items) < page_size:
                 return
+
+
+    # ------------------------------------------------------------------ runtime migration
+    # Written against the 8.9 OpenAPI; not exercised against a live Camunda 8 in c7to8's tests.
+    def deploy(self, files: list[tuple[str, bytes]], tenant_id: str | None = None) -> dict[str, Any]:
+        """POST /v2/deployments (multipart `resources`)."""
+        parts = [("resources", (name, content, "application/octet-stream")) for name, content in files]
+        data = {"tenantId": tenant_id} if tenant_id else None
+        body: dict[str, Any] = self.request("POST", "/deployments", files=parts, data=data, what="deployment").json()
+        return body
+
+    def search_first(self, resource: str, body: Mapping[str, Any], what: str = "") -> dict[str, Any] | None:
+        """POST /v2/<resource>/search with a prepared body; the first item or None."""
+        resp: dict[str, Any] = self.request("POST", f"/{resource}/search", json=dict(body), what=what).json()
+        items = resp.get("items") or []
+        return dict(items[0]) if items else None
+
+    def search_items(self, resource: str, body: Mapping[str, Any], what: str = "") -> list[dict[str, Any]]:
+        resp: dict[str, Any] = self.request("POST", f"/{resource}/search", json=dict(body), what=what).json()
+        return [dict(i) for i in resp.get("items") or []]
+
+    def process_definition_xml(self, key: str) -> bytes:
+        r = self.request("GET", f"/process-definitions/{key}/xml", what=f"process definition {key}",
+                         headers={"Accept": "text/xml, application/xml, application/json"})
+        return r.content
+
+    def create_process_instance(self, body: Mapping[str, Any]) -> str:
+        """POST /v2/process-instances -> processInstanceKey."""
+        r = self.request("POST", "/process-instances", json=dict(body),
+                         what=f"bpmnProcessId {body.get('processDefinitionId')}")
+        return str(r.json()["processInstanceKey"])
+
+    def activate_jobs(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        r = self.request("POST", "/jobs/activation", json=dict(body), what=f"job type {body.get('type')}")
+        return [dict(j) for j in r.json().get("jobs") or []]
+
+    def modify_process_instance(self, key: str, body: Mapping[str, Any]) -> None:
+        self.request("POST", f"/process-instances/{key}/modification", json=dict(body),
+                     what=f"process instance {key}")
+
+    def upload_document(self, file_name: str, content: bytes, content_type: str,
+                        metadata: Mapping[str, Any], what: str = "") -> dict[str, Any]:
+        import json as _json
+
+        r = self.request("POST", "/documents",
+                         files={"file": (file_name, content, content_type or "application/octet-stream")},
+                         data={"metadata": _json.dumps(dict(metadata))}, what=what, ok=(200, 201))
+        body: dict[str, Any] = r.json()
+        return body
+
+    # ------------------------------------------------------------------ identity
+    def exists(self, path: str, what: str = "") -> bool:
+        """GET an identity entity; 404 means it does not exist (yet)."""
+        try:
+            self.request("GET", path, what=what)
+        except RestError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def post(self, path: str, body: Mapping[str, Any], what: str = "") -> dict[str, Any]:
+        r = self.request("POST", path, json=dict(body), what=what)
+        if not r.content:
+            return {}
+        out: dict[str, Any] = r.json()
+        return out
+
+    def put(self, path: str, what: str = "") -> None:
+        self.request("PUT", path, what=what)
 
 
 def _problem_detail(r: httpx.Response) -> str:
