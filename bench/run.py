@@ -31,8 +31,9 @@ from sqlalchemy.engine import URL, make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scale import scale  # noqa: E402
 from tests.support import harness  # noqa: E402
+
+from bench.scale import scale  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 

@@ -108,14 +108,17 @@ def test_history_without_c8_datasource_is_official_error(tmp_path: object) -> No
             in r.stderr)
 
 
-def test_runtime_migrate_is_reported_as_not_supported_yet(tmp_path: object) -> None:
+def test_runtime_and_identity_on_a_database_without_camunda_7_tables(tmp_path: object) -> None:
     from pathlib import Path
 
     cfg = Path(str(tmp_path)) / "application.yml"
     cfg.write_text("camunda:\n  migrator:\n    c7:\n      data-source:\n        jdbc-url: 'jdbc:sqlite::memory:'\n")
     r = run_cli("--runtime", "--config", str(cfg))
-    assert r.returncode != 0
-    assert "not supported yet" in r.stderr
+    assert r.returncode == 4
+    assert "Camunda 7 table ACT_HI_PROCINST not found" in r.stderr
+    r = run_cli("--identity", "--config", str(cfg))
+    assert r.returncode == 4
+    assert "Camunda 7 table ACT_ID_USER not found" in r.stderr
 
 
 def test_usage_constant_lists_every_history_type() -> None:

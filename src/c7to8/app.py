@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config
 from .db import open_engine
-from .errors import C7to8Error, ConfigError, NotSupportedYet, SourceError, TargetError
+from .errors import C7to8Error, ConfigError, SourceError, TargetError
 from .store.tracking import HISTORY_TYPES, IDENTITY_TYPES, EntityType, Tracking
 
 log = logging.getLogger("c7to8")
@@ -32,6 +32,7 @@ class App:
         self._c7: Engine | None = None
         self._c8: Engine | None = None
         self._tracking: Tracking | None = None
+        self.identity_credentials: str | None = None  # --identity-credentials FILE (opt-in)
 
     # ------------------------------------------------------------------ resources
     @property
@@ -111,19 +112,35 @@ class App:
         if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
             self.print_listing([EntityType.RUNTIME_PROCESS_INSTANCE], skipped=mode == "LIST_SKIPPED")
             return 0
-        raise NotSupportedYet(
-            "--runtime: runtime migration is not supported yet in this version of c7to8 "
-            "(listing with --list-skipped/--list-migrated works)."
-        )
+        from .runtime import RuntimeMigrator
+
+        log.info("Migrating runtime data...")
+        migrator = RuntimeMigrator(self)
+        try:
+            summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
+        except SQLAlchemyError as exc:
+            raise self.database_error(exc) from exc
+        finally:
+            migrator.close()
+        summary.print(self.out)
+        return 0
 
     def identity(self, mode: str) -> int:
         if mode in ("LIST_SKIPPED", "LIST_MIGRATED"):
             self.print_listing(list(IDENTITY_TYPES), skipped=mode == "LIST_SKIPPED")
             return 0
-        raise NotSupportedYet(
-            "--identity: identity migration is not supported yet in this version of c7to8 "
-            "(listing with --list-skipped/--list-migrated works)."
-        )
+        from .identity import IdentityMigrator
+
+        log.info("Migrating identity data...")
+        migrator = IdentityMigrator(self, credentials_file=self.identity_credentials)
+        try:
+            summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
+        except SQLAlchemyError as exc:
+            raise self.database_error(exc) from exc
+        finally:
+            migrator.close()
+        summary.print(self.out)
+        return 0
 
     # ------------------------------------------------------------------ listing
     def print_listing(self, types: list[EntityType], skipped: bool) -> None:
@@ -177,3 +194,28 @@ class App:
             return
         tr.drop()
         self._tracking = None
+
+    # ------------------------------------------------------------------ operator tools
+    progress_file: str | None = None  # --progress-file (default: derived from the C8 data source)
+
+    def publish_progress(self) -> None:
+        """Let this run's progress reporter write the file the dashboard polls."""
+        from .dashboard.progress import progress_path
+        from .report import set_progress_file
+
+        set_progress_file(progress_path(self.config, self.progress_file))
+
+    def verify(self, modes: list[str], sample: int | None, as_json: bool, report: str | None) -> int:
+        from .verify import run_verify
+
+        return run_verify(self, modes, sample=sample, as_json=as_json, report=report)
+
+    def preflight(self, modes: list[str], as_json: bool) -> int:
+        from .preflight import run_preflight
+
+        return run_preflight(self, modes, as_json=as_json)
+
+    def dashboard(self, port: int | None, bind: str | None, token: str | None) -> int:
+        from .dashboard.server import serve
+
+        return serve(self, port=port, bind=bind, token=token)

@@ -30,6 +30,16 @@ EXTRA_OPTIONS: dict[str, bool] = {
     "--workers": True,
     "--json": False,
     "--version": False,
+    "--identity-credentials": True,
+    "--verify": False,
+    "--preflight": False,
+    "--report": True,
+    "--sample": True,
+    "--dashboard": False,
+    "--port": True,
+    "--bind": True,
+    "--token": True,
+    "--progress-file": True,
 }
 
 _TYPES_HELP = """                      HISTORY_PROCESS_DEFINITION, HISTORY_PROCESS_INSTANCE, HISTORY_INCIDENT,
@@ -74,6 +84,16 @@ c7to8 options (beyond the official tool):
   --no-progress       - no progress bars
   --log-format text|json, --log-file PATH
   --workers N         - parallel history workers
+  --json              - machine-readable output (--verify, --preflight)
+  --verify            - with --history: compare Camunda 7 and Camunda 8 after a run (exit 1 on unexplained differences)
+  --report FILE.html  - with --verify: also write a self-contained HTML report
+  --sample N|all      - with --verify: migrated entities per type checked field by field (default 50)
+  --preflight         - check connections, schemas and what would be migrated, without writing (exit 1 if blocked)
+  --dashboard         - read-only local web page: counts, skip reasons, C7 id -> C8 key, live progress
+  --port N, --bind ADDRESS, --token TOKEN
+                      - dashboard address (default 127.0.0.1:8097); a token is required when not on loopback
+  --progress-file PATH - where a run publishes its progress for the dashboard (default: derived from the C8 database)
+  --identity-credentials FILE - write the generated passwords of migrated users to FILE (mode 0600)
   demo                - run the embedded demo (SQLite, no server, no Java): c7to8 demo
 """
 )
@@ -94,6 +114,16 @@ class Args:
     log_file: str | None = None
     workers: int | None = None
     json: bool = False
+    identity_credentials: str | None = None
+    verify: bool = False
+    preflight: bool = False
+    report: str | None = None
+    sample: int | None = 50  # None = all
+    dashboard: bool = False
+    port: int | None = None
+    bind: str | None = None
+    token: str | None = None
+    progress_file: str | None = None
     raw: list[str] = field(default_factory=list)  # the official flags as given
 
     @property
@@ -132,6 +162,8 @@ def parse_args(argv: Sequence[str]) -> Args:
         official.append(a)
         i += 1
     args.raw = official
+    if args.dashboard and not official:
+        return args  # the dashboard alone needs no migration type
 
     # 1. --help
     if "--help" in official:
@@ -200,6 +232,29 @@ def _set_extra(args: Args, name: str, value: str) -> None:
         args.workers = int(value)
     elif name == "--json":
         args.json = True
+    elif name == "--identity-credentials":
+        args.identity_credentials = value
+    elif name in ("--verify", "--preflight", "--dashboard"):
+        setattr(args, name[2:], True)
+    elif name == "--report":
+        args.report = value
+    elif name == "--sample":
+        if value.lower() == "all":
+            args.sample = None
+        elif value.isdigit() and int(value) >= 1:
+            args.sample = int(value)
+        else:
+            raise UsageError(f"Invalid value for --sample: {value} (a whole number >= 1, or all)")
+    elif name == "--port":
+        if not value.isdigit() or not 0 <= int(value) <= 65535:
+            raise UsageError(f"Invalid value for --port: {value} (0-65535; 0 picks a free port)")
+        args.port = int(value)
+    elif name == "--bind":
+        args.bind = value
+    elif name == "--token":
+        args.token = value
+    elif name == "--progress-file":
+        args.progress_file = value
     elif name == "--version":
         print(f"c7to8 {__version__}")
         raise SystemExit(0)
@@ -241,6 +296,24 @@ def run(args: Args) -> int:
     from .app import App
 
     app = App(config, progress=not args.no_progress, workers=args.workers)
+    app.identity_credentials = args.identity_credentials
+    app.progress_file = args.progress_file
+    if args.dashboard:
+        try:
+            return app.dashboard(port=args.port, bind=args.bind, token=args.token)
+        finally:
+            app.close()
+    if args.verify or args.preflight:
+        if args.mode != "MIGRATE" or args.drop_schema:
+            raise UsageError("--verify and --preflight cannot be combined with --list-skipped, --list-migrated, "
+                             "--retry-skipped or --drop-schema.")
+        try:
+            if args.preflight:
+                return app.preflight(args.modes, as_json=args.json)
+            return app.verify(args.modes, sample=args.sample, as_json=args.json, report=args.report)
+        finally:
+            app.close()
+    app.publish_progress()
     rc = 0
     try:
         for mode_flag in args.modes:

@@ -14,10 +14,14 @@ def open_engine(ds: DataSourceConfig, role: str, pool_size: int = 5) -> Engine:
     err: type[C7to8Error] = SourceError if role == "c7" else TargetError
     url = ds.url
     if url.drivername == "h2":
-        raise NotSupportedYet(
-            f"{ds.key}.jdbc-url: H2 files cannot be read directly from Python. Export the data to "
-            "PostgreSQL/MariaDB, or use a JDBC URL of a supported database."
-        )
+        if role != "c7":
+            raise NotSupportedYet(
+                f"{ds.key}.jdbc-url: H2 is supported as the Camunda 7 source only; c7to8 cannot write Camunda 8 "
+                "data into H2. Use PostgreSQL, MariaDB/MySQL, Oracle or SQL Server for Camunda 8."
+            )
+        from .c7 import h2
+
+        return h2.open_h2_engine(h2.jdbc_url_of(url), url.username, url.password, ds.key, pool_size=pool_size)
     kwargs: dict[str, object] = {"future": True}
     if url.drivername.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 60}

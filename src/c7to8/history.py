@@ -9,19 +9,29 @@ Per entity type and page (dlt-style stages):
   load     one transaction per page: C8 rows and tracking rows (`c8.writer.BatchWriter`).
 After the MIGRATE pass the retry loop re-runs every type over skipped rows while the skipped count
 keeps falling (children skipped before their parents heal within one run).
+
+Throughput: a reader thread fetches page n+1 while page n is resolved, converted and written
+(bounded queue); a type with no tracking rows at its start skips the per-page "already tracked?"
+query. With ``--workers N`` (``c7to8.workers``) definitions are migrated first by this process,
+then N processes each migrate the process-bound types for one shard of ROOT process instance ids
+(a hierarchy stays in one worker), type by type behind a barrier; the retry loop runs afterwards
+in this process. See docs/performance.md.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import BigInteger, Table, and_, func, literal, select
 from sqlalchemy.engine import Connection
 
 from .c7.source import C7Source, Row, keyset_pages
@@ -79,8 +89,110 @@ class HistoryError(C7to8Error):
     exit_code = 5
 
 
+#: migrated first, by one process, when several workers run (no process instance to shard by)
+DEFINITION_TYPES = (FORM, PD, DRD, DD)
+
+
+@dataclass(frozen=True)
+class TypePlan:
+    """How one type's MIGRATE pass starts: resume point, and whether nothing of it is tracked yet."""
+
+    since: datetime | None
+    fresh: bool
+
+
+def read_ahead(pages: Iterator[list[Row]], depth: int = 2) -> Iterator[list[Row]]:
+    """Yield the pages of `pages`, reading up to `depth` pages ahead in a background thread.
+
+    Only Camunda 7 reads happen in the thread, so page n+1 is fetched while page n is converted and
+    written; an error of the reader is raised here, in the caller's thread.
+    """
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[int, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put((0, page)):
+                    return
+            put((1, None))
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+            put((2, exc))
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    th = threading.Thread(target=produce, name="c7to8-reader", daemon=True)
+    th.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == 0:
+                yield item
+            elif kind == 2:
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        th.join(timeout=60)
+
+
 def _et(t: HistoryType) -> EntityType:
     return EntityType[t.value]
+
+
+class _BrokenBarrier(HistoryError):
+    """A worker stopped because another one failed (the other one's error is reported)."""
+
+
+def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[HistoryType],
+                 plans: dict[HistoryType, TypePlan], barrier: Any, results: Any, records: Any,
+                 levels: dict[str, int]) -> None:
+    """One history worker process: its shard of every process-bound type, in order, behind a barrier."""
+    from logging.handlers import QueueHandler
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .app import App
+
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.addHandler(QueueHandler(records))
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
+    app = App(config, progress=False, workers=workers)
+    try:
+        m = HistoryMigrator(app, progress=False, shard=shard)
+        with ProgressReporter(False) as progress:
+            m.progress = progress
+            for t in types:
+                if t in plans:
+                    m.migrate_type(t, plans[t])
+                barrier.wait()
+        results.put((shard[0], dict(m.summary.types), None))
+    except threading.BrokenBarrierError:
+        results.put((shard[0], None, _BrokenBarrier("another history worker failed")))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        barrier.abort()
+        err: BaseException = exc
+        if isinstance(exc, SQLAlchemyError):
+            err = app.database_error(exc)
+        elif not isinstance(exc, C7to8Error):
+            err = HistoryError(f"history worker {shard[0] + 1} failed: {type(exc).__name__}: {exc}")
+        results.put((shard[0], None, err))
+    finally:
+        app.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -120,10 +232,11 @@ class Page:
 
 
 class HistoryMigrator:
-    def __init__(self, app: App, progress: bool = True) -> None:
+    def __init__(self, app: App, progress: bool = True, shard: tuple[int, int] | None = None) -> None:
         cfg = app.config
         assert cfg.c7 is not None and cfg.c8 is not None
         self.app = app
+        self.shard = shard  # (index, count): this process migrates one shard of the root instances
         self.config = cfg
         self.progress_enabled = progress
         self.c7 = app.c7
@@ -163,6 +276,7 @@ class HistoryMigrator:
 
         self.values = HistoryValues(cfg, self.dialect.properties)
         self.batch = cfg.extras.batch_size
+        self._column_names: dict[str, frozenset[str]] = {}
         self.summary = Summary("c7to8 history migration")
         self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
 
@@ -198,8 +312,11 @@ class HistoryMigrator:
         with ProgressReporter(self.progress_enabled) as progress:
             self.progress = progress
             if not retry_only:
-                for t in MIGRATION_ORDER:
-                    self.migrate_type(t)
+                if self.app.workers > 1 and self.shard is None:
+                    self._run_workers(self.app.workers)
+                else:
+                    for t in MIGRATION_ORDER:
+                        self.migrate_type(t)
                 prev = None
                 cur = self.tracking.count(skipped=True)
                 rounds = 0
@@ -223,27 +340,107 @@ class HistoryMigrator:
         self.summary.finish()
         return self.summary
 
-    def migrate_type(self, t: HistoryType) -> None:
+    def plan(self, t: HistoryType) -> TypePlan | None:
+        h = self.handlers[t]
+        if not h.available():
+            return None
+        since = self.safe_watermark(h)
+        return TypePlan(since, fresh=since is None and not self.tracking.has_any(_et(t)))
+
+    def migrate_type(self, t: HistoryType, plan: TypePlan | None = None) -> None:
         h = self.handlers[t]
         if not h.available():
             return
         log.info("Migrating %ss.", t.display)
         stats = self.summary.stats(t.display)
-        since = self.safe_watermark(h)
-        self.progress.start(t.display, h.count())
+        if plan is None:
+            plan = self.plan(t)
+            assert plan is not None
+        since = plan.since
+        self.progress.start(t.display, h.count() if self.shard is None else None)
         started = time.monotonic()
         writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
-        for rows in h.pages(since, self.batch):
-            ids = [str(r[h.spec.c7_id_column]) for r in rows]
-            with self.c8.connect() as conn:
-                tracked = self.tracking.tracked(conn, _et(t), ids)
-            fresh = [r for r in rows if str(r[h.spec.c7_id_column]) not in tracked]
+        h.dedup_reset = False
+        for rows in read_ahead(h.pages(since, self.batch)):
+            if plan.fresh and not h.dedup_reset:
+                # nothing of this type was tracked when the pass began and the keyset scan reads each
+                # entity once: no row of the page can be tracked already
+                fresh = rows
+            else:
+                ids = [str(r[h.spec.c7_id_column]) for r in rows]
+                with self.c8.connect() as conn:
+                    tracked = self.tracking.tracked(conn, _et(t), ids)
+                fresh = [r for r in rows if str(r[h.spec.c7_id_column]) not in tracked]
             stats.read += len(rows)
             stats.already += len(rows) - len(fresh)
             self._process(h, fresh, writer, stats)
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
         self.progress.done(t.display)
+
+    # ------------------------------------------------------------------ workers
+    def _run_workers(self, n: int) -> None:
+        """Definitions here, then n processes over the ROOT-instance shards, type by type."""
+        import multiprocessing
+        from logging.handlers import QueueListener
+
+        rest = [t for t in MIGRATION_ORDER if t not in DEFINITION_TYPES]
+        for t in MIGRATION_ORDER:
+            if t in DEFINITION_TYPES:
+                self.migrate_type(t)
+        plans = {t: p for t in rest if (p := self.plan(t)) is not None}
+        log.info("Migrating process-bound history with %d workers.", n)
+        ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
+        barrier = ctx.Barrier(n)
+        results: Any = ctx.Queue()
+        records: Any = ctx.Queue()
+        root = logging.getLogger()
+        listener = QueueListener(records, *root.handlers, respect_handler_level=True)
+        levels = {name: lg.level for name, lg in logging.root.manager.loggerDict.items()
+                  if isinstance(lg, logging.Logger) and lg.level != logging.NOTSET}
+        levels[""] = root.level
+        procs = [
+            ctx.Process(target=_worker_main, name=f"c7to8-worker-{i}",
+                        args=(self.config, self.app.workers, (i, n), rest, plans, barrier, results, records, levels))
+            for i in range(n)
+        ]
+        listener.start()
+        error: BaseException | None = None
+        try:
+            for proc in procs:
+                proc.start()
+            pending = n
+            while pending:
+                try:
+                    _, stats, exc = results.get(timeout=1.0)
+                except queue.Empty:
+                    if any(not proc.is_alive() and proc.exitcode not in (0, None) for proc in procs) \
+                            and results.empty():
+                        dead = [proc for proc in procs if proc.exitcode not in (0, None)]
+                        error = error or HistoryError(
+                            f"history worker {dead[0].name} ended unexpectedly (exit code {dead[0].exitcode}). "
+                            "Everything committed before is kept; run the same command again to continue.")
+                        break
+                    continue
+                pending -= 1
+                if exc is not None:
+                    if error is None or isinstance(error, _BrokenBarrier):
+                        error = exc
+                    continue
+                for name, st in stats.items():
+                    mine = self.summary.stats(name)
+                    for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows"):
+                        setattr(mine, f, getattr(mine, f) + getattr(st, f))
+                    mine.seconds = max(mine.seconds, st.seconds)
+        finally:
+            for proc in procs:
+                proc.join(timeout=5 if error is not None else None)
+                if proc.is_alive():
+                    proc.terminate()
+                    proc.join()
+            listener.stop()
+        if error is not None:
+            raise error
 
     def safe_watermark(self, h: Handler) -> datetime | None:
         """The newest tracked CREATE_TIME, if nothing below it is missing; else None (full scan).
@@ -338,9 +535,12 @@ class HistoryMigrator:
 
     def _fit(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         """Drop keys the target table does not have (patch-release columns)."""
-        t = self.c8_tables[table]
-        cols = t.c
-        return {k: v for k, v in row.items() if k in cols}
+        names = self._column_names.get(table)
+        if names is None:
+            names = self._column_names[table] = frozenset(self.c8_tables[table].c.keys())
+        if names.issuperset(row):
+            return row
+        return {k: v for k, v in row.items() if k in names}
 
     # ------------------------------------------------------------------ shared lookups
     def prefetch_tracked(self, conn: Connection, page: Page, wants: Mapping[HistoryType, set[str]]) -> None:
@@ -388,10 +588,38 @@ class Handler:
     entity_column: str = "ID_"  # tracking id column of the base table
     log_table: bool = False  # one entity per first log row (jobs, external tasks, audit log)
     where: Callable[[Table], Any] | None = None
+    #: the first non-NULL of these columns decides a row's worker shard (its ROOT process instance)
+    shard_columns: tuple[str, ...] = ("ROOT_PROC_INST_ID_", "PROC_INST_ID_", "ID_")
 
     def __init__(self, m: HistoryMigrator) -> None:
         self.m = m
         self.src = m.source
+        self.dedup_reset = False  # a log type's in-memory dedup set was emptied during this pass
+
+    def shard_key(self) -> Any:
+        t = self.table()
+        cols = [t.c[c] for c in self.shard_columns if c in t.c]
+        return cols[0] if len(cols) == 1 else func.coalesce(*cols)
+
+    def shard_filter(self) -> tuple[Any, Callable[[Row], bool] | None]:
+        """(SQL condition, Python predicate) selecting this worker's shard; (None, None) without shards."""
+        if self.m.shard is None:
+            return None, None
+        index, count = self.m.shard
+        vendor = self.m.c7.dialect.name
+        key = self.shard_key()
+        if vendor == "postgresql":
+            return (func.hashtext(key) + literal(2**31, BigInteger)) % count == index, None
+        if vendor in ("mysql", "mariadb"):
+            return func.crc32(key) % count == index, None
+        t = self.table()
+        names = [c for c in self.shard_columns if c in t.c]
+
+        def mine(row: Row) -> bool:
+            value = next((row[c] for c in names if row.get(c) is not None), "")
+            return zlib.crc32(str(value).encode("utf-8")) % count == index
+
+        return None, mine
 
     @staticmethod
     def for_type(m: HistoryMigrator, t: HistoryType) -> Handler:
@@ -439,11 +667,16 @@ class Handler:
         cols, from_ = self.select_columns()
         t = self.table()
         where = self.where(t) if self.where is not None else None
+        shard_sql, shard_py = self.shard_filter()
+        if shard_sql is not None:
+            where = shard_sql if where is None else and_(where, shard_sql)
         naive_since = since.astimezone(self.m.settings.zone).replace(tzinfo=None) if since else None
         seen: set[str] = set()
         for page in keyset_pages(
             self.m.c7, cols, from_, t.c[self.time_column], t.c["ID_"], size, where=where, since=naive_since
         ):
+            if shard_py is not None:
+                page = [r for r in page if shard_py(r)]
             if self.log_table:
                 out = []
                 for r in page:
@@ -454,6 +687,7 @@ class Handler:
                     out.append(r)
                 if len(seen) > 500_000:
                     seen.clear()  # bounded memory; later duplicates are caught by the tracking table
+                    self.dedup_reset = True
                 page = out
             if page:
                 yield page
@@ -637,6 +871,7 @@ class ProcessInstanceHandler(Handler):
     spec = process_instance.SPEC
     base_table = "ACT_HI_PROCINST"
     time_column = "START_TIME_"
+    shard_columns = ("ROOT_PROC_INST_ID_", "ID_")
 
     def select_columns(self) -> tuple[list[Any], Any]:
         t = self.table()
@@ -862,6 +1097,7 @@ class JobHandler(_LogHandler):
     spec = job.SPEC
     base_table = "ACT_HI_JOB_LOG"
     entity_column = "JOB_ID_"
+    shard_columns = ("ROOT_PROC_INST_ID_", "PROCESS_INSTANCE_ID_", "JOB_ID_")
 
 
 class ExternalTaskHandler(_LogHandler):
@@ -869,6 +1105,7 @@ class ExternalTaskHandler(_LogHandler):
     spec = external_task.SPEC
     base_table = "ACT_HI_EXT_TASK_LOG"
     entity_column = "EXT_TASK_ID_"
+    shard_columns = ("ROOT_PROC_INST_ID_", "PROC_INST_ID_", "EXT_TASK_ID_")
     pi_col = "PROC_INST_ID_"  # ACT_HI_EXT_TASK_LOG spelling
     pd_col = "PROC_DEF_ID_"
 
@@ -1058,6 +1295,9 @@ class AuditLogHandler(Handler):
     time_column = "TIMESTAMP_"
     entity_column = "OPERATION_ID_"
     log_table = True
+    # all log rows of one operation must meet in one worker (one entity per operation); the types
+    # it refers to are complete before it starts (workers pass a barrier after each type)
+    shard_columns = ("OPERATION_ID_", "ID_")
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
         self._prefetch_pi(conn, page, self._pi_wants(rows))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -103,6 +106,57 @@ class Summary:
             )
 
 
+# ------------------------------------------------------------------ progress file (for --dashboard)
+
+_progress_file: Path | None = None
+
+
+def set_progress_file(path: str | os.PathLike[str] | None) -> None:
+    """Every ProgressReporter created afterwards publishes its counts to this JSON file."""
+    global _progress_file
+    _progress_file = Path(path) if path else None
+
+
+class ProgressFile:
+    """A small JSON document, replaced atomically at most every `every_s` seconds.
+
+    {"version": 1, "pid", "state": "running"|"finished", "started", "updated" (epoch seconds),
+     "types": [{"name", "done", "total", "rate", "finished"}], "samples": [[seconds since start, rows done]]}
+    """
+
+    MAX_SAMPLES = 600
+
+    def __init__(self, path: Path, every_s: float = 1.0) -> None:
+        self.path = path
+        self.every_s = every_s
+        self.started = time.time()
+        self._last = 0.0
+        self.samples: list[list[float]] = []
+        self.broken = False
+
+    def write(self, types: list[dict[str, Any]], state: str, force: bool = False) -> None:
+        if self.broken:
+            return
+        now = time.time()
+        if not force and now - self._last < self.every_s:
+            return
+        self._last = now
+        done = sum(int(t["done"]) for t in types)
+        self.samples.append([round(now - self.started, 3), done])
+        if len(self.samples) > self.MAX_SAMPLES:
+            self.samples = self.samples[::2]  # keep the whole run, at a coarser step
+        doc = {"version": 1, "pid": os.getpid(), "state": state, "started": self.started, "updated": now,
+               "types": types, "samples": self.samples}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:  # progress publishing must never break a run
+            self.broken = True
+            log.warning("Cannot write the progress file %s: %s", self.path, exc)
+
+
 class ProgressReporter:
     """A bar per entity type on a terminal; periodic one-line logs otherwise; nothing if disabled."""
 
@@ -115,6 +169,19 @@ class ProgressReporter:
         self._tasks: dict[str, TaskID] = {}
         self._last_log: dict[str, float] = {}
         self._counts: dict[str, tuple[int, int | None]] = {}
+        self._rates: dict[str, float] = {}
+        self._finished: set[str] = set()
+        self._file = ProgressFile(_progress_file) if _progress_file is not None else None
+
+    def _publish(self, state: str = "running", force: bool = False) -> None:
+        if self._file is None:
+            return
+        types = [
+            {"name": n, "done": d, "total": t, "rate": round(self._rates.get(n, 0.0), 1),
+             "finished": n in self._finished}
+            for n, (d, t) in self._counts.items()
+        ]
+        self._file.write(types, state, force=force)
 
     def __enter__(self) -> ProgressReporter:
         if self.tty:
@@ -134,17 +201,21 @@ class ProgressReporter:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+        self._publish("failed" if exc and exc[0] is not None else "finished", force=True)
 
     def start(self, name: str, total: int | None) -> None:
         self._counts[name] = (0, total)
         self._last_log[name] = time.monotonic()
         if self._progress is not None:
             self._tasks[name] = self._progress.add_task(name, total=total, rate="")
+        self._publish(force=True)
 
     def advance(self, name: str, n: int, rate: float) -> None:
         done, total = self._counts.get(name, (0, None))
         done += n
         self._counts[name] = (done, total)
+        self._rates[name] = rate
+        self._publish()
         if self._progress is not None and name in self._tasks:
             self._progress.update(self._tasks[name], advance=n, rate=f"{rate:,.0f} rows/s")
         elif self.enabled:
@@ -155,6 +226,8 @@ class ProgressReporter:
                 log.info("%s: %s%s rows (%.0f rows/s)", name, f"{done:,}", of, rate)
 
     def done(self, name: str) -> None:
+        self._finished.add(name)
+        self._publish(force=True)
         if self._progress is not None and name in self._tasks:
             t = self._tasks[name]
             task = self._progress.tasks[t]

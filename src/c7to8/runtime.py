@@ -31,10 +31,12 @@ from .c8.rest import C8Client, RestError
 from .errors import SkipError, TargetError
 from .report import Summary
 from .runtime_plan import (
+    PENDING,
     activation_plan,
     convert_variables,
     create_instance_body,
     definition_search_body,
+    instance_action,
     job_activation_body,
     legacy_id_of_job,
     legacy_instance_search_body,
@@ -53,7 +55,6 @@ log = logging.getLogger("io.camunda.migration.data.RuntimeMigrator")
 vlog = logging.getLogger("io.camunda.migration.data.impl.RuntimeValidator")
 
 RT = EntityType.RUNTIME_PROCESS_INSTANCE
-PENDING = "c7to8: creating the Camunda 8 instance; the next run resolves this row (no duplicate is created)"
 
 
 @dataclass
@@ -98,7 +99,7 @@ class RuntimeMigrator:
                 rows = self._rows(conn, [c.id for c in page])
             for cand in page:
                 self.stats.read += 1
-                self._handle(cand.id, cand.start_time, rows.get(cand.id), retry=False)
+                self._handle(cand.id, self._aware(cand.start_time), rows.get(cand.id), retry=False)
 
     def _retry_phase(self) -> None:
         # Collect the ids first: rows leave the skipped set while we work (keyset on C7_ID).
@@ -110,7 +111,13 @@ class RuntimeMigrator:
             times = self.reader.start_times(chunk)
             for c7_id in chunk:
                 self.stats.read += 1
-                self._handle(c7_id, times.get(c7_id), rows.get(c7_id), retry=True)
+                self._handle(c7_id, self._aware(times.get(c7_id)), rows.get(c7_id), retry=True)
+
+    def _aware(self, ts: datetime | None) -> datetime | None:
+        from .convert.common import to_c8_date
+        from .variables.model import parse_zone
+
+        return to_c8_date(ts, parse_zone(self.config.extras.time_zone))
 
     def _rows(self, conn: Any, ids: list[str]) -> dict[str, _Row]:
         t = self.tracking.table
@@ -125,12 +132,12 @@ class RuntimeMigrator:
 
     # ------------------------------------------------------------------ one root instance
     def _handle(self, c7_id: str, create_time: datetime | None, row: _Row | None, retry: bool) -> None:
-        pending = row is not None and row.c8_key is None and row.reason == PENDING
         if row is not None and row.c8_key is not None and not retry:
             self.stats.already += 1
         hierarchy = self.reader.hierarchy(c7_id)
         root = next((p for p in hierarchy if p.id == c7_id), None)
-        if pending and root is not None:
+        state = (row.c8_key, row.reason) if row is not None else None
+        if instance_action(retry, state, None) == "resume" and root is not None:
             found = self._find_existing(root)
             if found is not None:
                 log.info("Recorded C8 process instance [%s] created for C7 ID [%s] by an interrupted run", found, c7_id)
@@ -141,14 +148,18 @@ class RuntimeMigrator:
         reason = self.validate(c7_id, hierarchy)
         if reason is not None:
             log.warning("Skipping process instance with C7 ID [%s]: %s", c7_id, reason)
-        if row is not None and not retry and not pending:
+        action = instance_action(retry, state, reason)
+        if action == "refresh":
             # known (migrated or skipped): no C8 call; only the reason is refreshed (official).
-            if self.tracking.save_skip_reason and row.c8_key is None:
+            if self.tracking.save_skip_reason and row is not None and row.c8_key is None:
                 self._update_reason(c7_id, reason)
             return
-        if reason is not None:
+        if action == "resume" and reason is not None:
+            action = "skip-update"
+        if action in ("skip-insert", "skip-update"):
+            assert reason is not None
             self.stats.skipped += 1
-            self._record_skip(c7_id, create_time, reason, exists=row is not None)
+            self._record_skip(c7_id, create_time, reason, exists=action == "skip-update")
             return
         log.debug("Starting new C8 process instance with C7 ID: [%s]", c7_id)
         if root is None:
@@ -165,7 +176,7 @@ class RuntimeMigrator:
             return
         if row is None:
             self._insert_pending(c7_id, create_time)
-        elif not pending:
+        else:
             self._mark_pending(c7_id)
         try:
             key = self.client.create_process_instance(create_instance_body(root, variables))

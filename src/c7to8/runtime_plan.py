@@ -141,3 +141,28 @@ def modification_body(start_element_instance_key: str, plan: Sequence[Activation
         "terminateInstructions": [{"elementInstanceKey": str(start_element_instance_key)}],
         "activateInstructions": activate,
     }
+
+
+# ---------------------------------------------------------------------------------------- decisions
+PENDING = "c7to8: creating the Camunda 8 instance; the next run resolves this row (no duplicate is created)"
+"""SKIP_REASON marker committed before a C8 instance is created (C8_KEY still NULL)."""
+
+
+def instance_action(retry: bool, row: tuple[str | None, str | None] | None, reason: str | None) -> str:
+    """What to do with one C7 root instance (runtime.md §5, plus c7to8's PENDING resume).
+
+    `row` is its tracking row (C8_KEY, SKIP_REASON) or None; `reason` the validation result.
+    Returns one of:
+      "resume"         a PENDING row: look for the C8 instance first, create it only if absent
+      "refresh"        MIGRATE, already tracked: no C8 call, only the skip reason is refreshed
+      "skip-insert"    record a new skip            "skip-update"   update the skip reason (retry)
+      "start-insert"   create, new tracking row     "start-update"  create, existing (skipped) row
+    """
+    pending = row is not None and row[0] is None and row[1] == PENDING
+    if pending:
+        return "resume"
+    if row is not None and not retry:
+        return "refresh"
+    if reason is not None:
+        return "skip-update" if row is not None else "skip-insert"
+    return "start-update" if row is not None else "start-insert"

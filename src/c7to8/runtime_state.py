@@ -103,7 +103,9 @@ class C7Instance:
         return self.tenant_id or None
 
 
-def active_flow_nodes(pi: C7Instance, model: BpmnModel | None, called: Mapping[str, str] | None = None) -> list[FlowNode]:
+def active_flow_nodes(
+    pi: C7Instance, model: BpmnModel | None, called: Mapping[str, str] | None = None
+) -> list[FlowNode]:
     """The active flow nodes of one C7 process instance, ordered by execution id like C7 orders leaves.
 
     * Leaves of the non-event-scope execution tree that have an activity: with ACT_INST_ID_ an

@@ -7,7 +7,6 @@ is NULL are read first, ordered by ID_ alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,26 +16,34 @@ from sqlalchemy import Column, Engine, MetaData, Table, and_, func, or_, select,
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.util import find_tables
 
 from ..errors import SourceError
+from . import h2, versions
 
 Row = dict[str, Any]
 
-SUPPORTED_MIN = (7, 17)
-SUPPORTED_MAX = (7, 24)
+SUPPORTED_MIN = versions.SUPPORTED_MIN[:2]
+SUPPORTED_MAX = versions.SUPPORTED_MAX_MINOR
+FILLER_INFO_KEY = "c7to8.row_filler"
 
 
 @dataclass(frozen=True)
 class SchemaInfo:
-    version: str | None  # e.g. "7.24.0"; None when ACT_GE_PROPERTY has no schema.version
+    version: str | None  # e.g. "7.24.0" (newest ACT_GE_SCHEMA_LOG entry)
     dialect: str
+    source: str = "ACT_GE_SCHEMA_LOG"  # where the version was read
 
     @property
     def version_tuple(self) -> tuple[int, int]:
-        if not self.version:
-            return SUPPORTED_MAX
-        m = re.match(r"(\d+)\.(\d+)", self.version)
-        return (int(m.group(1)), int(m.group(2))) if m else SUPPORTED_MAX
+        v = versions.parse_version(self.version)
+        return v[:2] if v else SUPPORTED_MAX
+
+    @property
+    def missing_columns(self) -> dict[str, set[str]]:
+        """7.24 columns this database does not have (by table), from versions.ADDED_COLUMNS."""
+        v = versions.parse_version(self.version)
+        return versions.missing_columns(v) if v else {}
 
 
 class C7Source:
@@ -54,10 +61,17 @@ class C7Source:
         from sqlalchemy import inspect
 
         try:
-            names = inspect(self.engine).get_table_names(schema=self.schema)
+            if self.is_h2:
+                names = h2.table_names(self.engine, self.schema)
+            else:
+                names = inspect(self.engine).get_table_names(schema=self.schema)
         except SQLAlchemyError as exc:
             raise SourceError(f"cannot list the tables of the Camunda 7 database: {exc}") from exc
         return {n.upper(): n for n in names}
+
+    @property
+    def is_h2(self) -> bool:
+        return h2.is_h2(self.engine)
 
     def has(self, name: str) -> bool:
         return f"{self.prefix}{name}".upper() in self._names
@@ -78,39 +92,92 @@ class C7Source:
         physical = self._names.get(f"{self.prefix}{name}".upper())
         t: Table | None = None
         if physical is not None:
-            try:
-                reflected = Table(physical, MetaData(schema=self.schema), autoload_with=self.engine)
-            except NoSuchTableError:
-                reflected = None
-            if reflected is not None:
+            cols = self._reflect_columns(physical)
+            if cols:
                 # Re-declare unquoted with upper-case names: rows are keyed like the C7 DDL
                 # (ID_, START_TIME_) on every vendor, and the columns that exist are exactly the
                 # ones this C7 version has.
                 t = Table(
                     physical.upper(),
                     self.metadata,
-                    *(Column(c.name.upper(), c.type, quote=False) for c in reflected.columns),
+                    *(Column(n.upper(), typ, quote=False) for n, typ in cols),
                     quote=False,
                 )
+                filler = versions.filler_for(name)
+                if filler is not None:
+                    t.info[FILLER_INFO_KEY] = filler
         self._tables[name] = t
         return t
 
+    def _reflect_columns(self, physical: str) -> list[tuple[str, Any]]:
+        if self.is_h2:
+            return h2.columns(self.engine, self.schema, physical)
+        try:
+            reflected = Table(physical, MetaData(schema=self.schema), autoload_with=self.engine)
+        except NoSuchTableError:
+            return []
+        return [(c.name, c.type) for c in reflected.columns]
+
+    def fill(self, name: str, rows: Sequence[Row]) -> Sequence[Row]:
+        """Even out rows of `name` (C7 table without prefix) read from an older schema, in place.
+
+        keyset_pages and rows_by_ids do this already for the tables they read; code that reads a
+        table with its own SELECT calls this (ACT_HI_TASKINST.TASK_STATE_ before 7.22).
+        """
+        filler = versions.filler_for(name)
+        if filler is not None:
+            for r in rows:
+                filler(r)
+        return rows
+
     def schema_info(self) -> SchemaInfo:
+        """The Camunda 7 schema version, or SourceError when c7to8 cannot read this database.
+
+        The version is the newest entry of ACT_GE_SCHEMA_LOG (written by the create script and by
+        every upgrade script since 7.11). ACT_GE_PROPERTY's schema.version is only a fallback: the
+        engine sets it to "fox" and never updates it.
+        """
         if not self.has("ACT_GE_PROPERTY"):
             raise SourceError(
                 f"ENGINE-03057 There are no Camunda tables in the database "
                 f"(looked for {self.prefix}ACT_GE_PROPERTY). Check camunda.migrator.c7.data-source."
             )
-        t = self.table("ACT_GE_PROPERTY")
+        prop = self.table("ACT_GE_PROPERTY")
+        log_t = self.opt_table("ACT_GE_SCHEMA_LOG")
         with self.engine.connect() as conn:
-            v = conn.execute(select(t.c.VALUE_).where(t.c.NAME_ == "schema.version")).scalar()
-        info = SchemaInfo(version=str(v) if v else None, dialect=self.engine.dialect.name)
-        if info.version_tuple < SUPPORTED_MIN:
+            logged = [r[0] for r in conn.execute(select(log_t.c.VERSION_))] if log_t is not None else []
+            declared = conn.execute(select(prop.c.VALUE_).where(prop.c.NAME_ == "schema.version")).scalar()
+        v = versions.newest(logged)
+        source = "ACT_GE_SCHEMA_LOG"
+        if v is None:
+            v, source = versions.parse_version(declared), "ACT_GE_PROPERTY schema.version"
+        low = versions.format_version(versions.SUPPORTED_MIN)
+        high = "{}.{}".format(*versions.SUPPORTED_MAX_MINOR)
+        if v is None:
+            if log_t is None:
+                raise SourceError(
+                    f"The Camunda 7 database has no {self.prefix}ACT_GE_SCHEMA_LOG table, so its schema is older "
+                    f"than 7.11; c7to8 reads Camunda 7 schemas {low} to {high}. Upgrade the Camunda 7 database "
+                    f"(the engine's upgrade scripts) to {low} or newer first."
+                )
             raise SourceError(
-                f"Camunda 7 schema version {info.version} is older than 7.17, which c7to8 cannot read. "
-                "Upgrade the Camunda 7 database to 7.17 or newer first."
+                f"Cannot tell the Camunda 7 schema version: {self.prefix}ACT_GE_SCHEMA_LOG has no version entry and "
+                f"schema.version in {self.prefix}ACT_GE_PROPERTY is {declared!r}. c7to8 reads Camunda 7 schemas "
+                f"{low} to {high}; check that camunda.migrator.c7.data-source points at a complete Camunda 7 database."
             )
-        return info
+        found = versions.format_version(v)
+        if v < versions.SUPPORTED_MIN:
+            raise SourceError(
+                f"Camunda 7 schema version {found} is older than {low}, which c7to8 cannot read "
+                f"(it reads {low} to {high}). Upgrade the Camunda 7 database to {low} or newer first."
+            )
+        if not versions.is_supported(v):
+            raise SourceError(
+                f"Camunda 7 schema version {found} is newer than {high}, the newest schema this c7to8 release "
+                f"knows (it reads {low} to {high}); its tables may have changed. Use a c7to8 release that "
+                "supports it."
+            )
+        return SchemaInfo(version=found, dialect=self.engine.dialect.name, source=source)
 
     def count(self, table: Table, where: ColumnElement[bool] | None = None) -> int:
         q = select(func.count()).select_from(table)
@@ -146,6 +213,7 @@ def keyset_pages(
     CREATE_TIME re-reads the boundary rows (deduplicated by the caller) and never misses one.
     """
     cur = Cursor(phase=0 if (time_nullable and since is None) else 1)
+    fillers = _fillers(from_)
     while True:
         conds: list[ColumnElement[bool]] = [] if where is None else [where]
         if cur.phase == 0:
@@ -163,6 +231,9 @@ def keyset_pages(
         q = select(*select_cols).select_from(from_).where(and_(*conds)).order_by(*order).limit(page_size)
         with conn_source.connect() as conn:
             page = [dict(r._mapping) for r in conn.execute(q)]
+        for filler in fillers:
+            for r in page:
+                filler(r)
         if page:
             yield page
             last = page[-1]
@@ -192,10 +263,23 @@ def rows_by_ids(conn: Connection, table: Table, id_col: str, ids: Sequence[str])
     out: dict[str, Row] = {}
     uniq = [i for i in dict.fromkeys(ids) if i]
     col = table.c[id_col]
+    fillers = _fillers(table)
     for i in range(0, len(uniq), 500):
         for r in conn.execute(select(table).where(col.in_(uniq[i : i + 500]))):
             m = dict(r._mapping)
+            for filler in fillers:
+                filler(m)
             out[m[id_col]] = m
+    return out
+
+
+def _fillers(from_: Any) -> list[versions.RowFiller]:
+    """Row fillers (versions.ROW_FILLERS) of the C7 tables a FROM clause reads."""
+    out: list[versions.RowFiller] = []
+    for t in find_tables(from_, include_joins=False, include_aliases=True):
+        filler = t.info.get(FILLER_INFO_KEY) if isinstance(t, Table) else None
+        if filler is not None and filler not in out:
+            out.append(filler)
     return out
 
 

@@ -149,10 +149,10 @@ def normalize_rows(table: sa.Table, rows: Iterable[Row]) -> tuple[list[str], lis
         return [], []
     keys: set[str] = set()
     for r in materialized:
-        keys.update(r.keys())
+        keys.update(r)
     known = [col.key for col in table.c]
     unknown = keys - set(known)
     if unknown:
         raise KeyError(f"table {table.name} has no column(s) {sorted(unknown)}")
     cols = [k for k in known if k in keys]
-    return cols, [tuple(r.get(c) for c in cols) for r in materialized]
+    return cols, [tuple(map(r.get, cols)) for r in materialized]

@@ -10,9 +10,10 @@ connection, so it joins the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
@@ -58,14 +59,30 @@ class PostgresDialect(C8Dialect):
         cols, data = normalize_rows(table, rows)
         if not data:
             return 0
-        prep = conn.dialect.identifier_preparer
-        col_sql = ", ".join(prep.format_column(table.c[c]) for c in cols)
-        stmt = f"COPY {prep.format_table(table)} ({col_sql}) FROM STDIN"
-        dbapi_conn: Any = conn.connection.dbapi_connection
-        with dbapi_conn.cursor() as cur, cur.copy(stmt) as copy:
-            for values in data:
-                copy.write_row(values)
+        copy_rows(conn, table, cols, data)
         return len(data)
+
+
+def copy_rows(conn: Connection, table: sa.Table, cols: Sequence[str], data: Iterable[Sequence[Any]]) -> None:
+    """``COPY table (cols) FROM STDIN`` of value tuples, inside the caller's transaction.
+
+    psycopg's own errors are re-raised as SQLAlchemy ``DBAPIError`` subclasses (``IntegrityError``,
+    ``DataError``, ``OperationalError`` ...), exactly as ``Connection.execute`` would raise them, so
+    callers tell data errors from lost connections the same way for COPY and for INSERT.
+    """
+    prep = conn.dialect.identifier_preparer
+    col_sql = ", ".join(prep.format_column(table.c[c]) for c in cols)
+    stmt = f"COPY {prep.format_table(table)} ({col_sql}) FROM STDIN"
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    try:
+        with dbapi_conn.cursor() as cur, cur.copy(stmt) as copy:
+            write = copy.write_row
+            for values in data:
+                write(values)
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            stmt, None, exc, psycopg.Error, connection_invalidated=bool(dbapi_conn.closed), dialect=conn.dialect
+        ) from exc
 
 
 def _predicate(kind: PartialIndexKind, column: str) -> sa.TextClause:

@@ -1,8 +1,8 @@
 """The tracking table `<prefix>MIGRATION_MAPPING`, with the official name, columns and TYPE values.
 
 It is the only truth about what happened: C8_KEY NULL means skipped. Reads are set-based (one
-query per page of ids), writes are executemany inside the caller's transaction, so the C8 rows and
-their tracking rows commit together.
+query per page of ids), writes are one COPY (PostgreSQL) or executemany inside the caller's
+transaction, so the C8 rows and their tracking rows commit together.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ class TrackRow:
 
 
 MAX_REASON = 1024
+_INSERT_COLUMNS = ("C7_ID", "C8_KEY", "TYPE", "CREATE_TIME", "SKIP_REASON", "PARTITION_ID")
 
 
 class Tracking:
@@ -171,6 +172,12 @@ class Tracking:
                     out[c7] = (int(key), part)
         return out
 
+    def has_any(self, type_: EntityType) -> bool:
+        """Whether any row of this type exists (migrated or skipped)."""
+        t = self.table
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.c.C7_ID).where(t.c["TYPE"] == type_.name).limit(1)).first() is not None
+
     def latest_create_time(self, type_: EntityType) -> datetime | None:
         t = self.table
         with self.engine.connect() as conn:
@@ -220,23 +227,20 @@ class Tracking:
 
     # ---------------------------------------------------------------- writes
     def insert(self, conn: Connection, rows: Sequence[TrackRow]) -> None:
-        """MIGRATE mode: one executemany INSERT for migrated and skipped rows."""
+        """MIGRATE mode: migrated and skipped rows in one statement (COPY on PostgreSQL, else executemany)."""
         if not rows:
             return
-        conn.execute(
-            self.table.insert(),
-            [
-                {
-                    "C7_ID": r.c7_id,
-                    "C8_KEY": r.c8_key,
-                    "TYPE": r.type.name,
-                    "CREATE_TIME": r.create_time,
-                    "SKIP_REASON": self._reason(r),
-                    "PARTITION_ID": r.partition_id if r.c8_key is not None else None,
-                }
-                for r in rows
-            ],
-        )
+        values = [
+            (r.c7_id, r.c8_key, r.type.name, r.create_time, self._reason(r),
+             r.partition_id if r.c8_key is not None else None)
+            for r in rows
+        ]
+        if conn.dialect.name == "postgresql":
+            from ..dialects.postgresql import copy_rows
+
+            copy_rows(conn, self.table, _INSERT_COLUMNS, values)
+            return
+        conn.execute(self.table.insert(), [dict(zip(_INSERT_COLUMNS, v, strict=True)) for v in values])
 
     def update_retried(self, conn: Connection, rows: Sequence[TrackRow]) -> None:
         """RETRY mode: migrated rows get their key (reason cleared); still-skipped rows a new reason."""
