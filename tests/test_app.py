@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,23 @@ def test_c7_schema_missing_is_a_clear_error(tmp_path: Path) -> None:
     r = cli(cfg, "--history")
     assert r.returncode == 4
     assert "There are no Camunda tables in the database" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_deployment_dir_missing_is_an_error_and_hidden_or_empty_means_no_call(tmp_path: Path, c7_sqlite: Path) -> None:
+    cfg = write_config(tmp_path, c7_sqlite)
+    env_missing = {"CAMUNDA_MIGRATOR_C8_DEPLOYMENT_DIR": str(tmp_path / "nope"),
+                   "CAMUNDA_CLIENT_REST_ADDRESS": "http://127.0.0.1:9"}
+    r = subprocess.run([sys.executable, "-m", "c7to8.cli", "--history", "--list-skipped", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=120, env={**os.environ, **env_missing})
+    assert r.returncode == 2 and "deployment-dir" in r.stderr and "shutting down Data Migrator gracefully" in r.stderr
+    res = tmp_path / "resources"
+    (res / ".hidden").mkdir(parents=True)
+    (res / ".gitkeep").write_text("")
+    env_empty = {**env_missing, "CAMUNDA_MIGRATOR_C8_DEPLOYMENT_DIR": str(res)}
+    r = subprocess.run([sys.executable, "-m", "c7to8.cli", "--history", "--list-skipped", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=120, env={**os.environ, **env_empty})
+    assert r.returncode == 0, r.stderr  # only hidden files: no deployment call to the unreachable server
+    (res / "order.bpmn").write_text("<definitions/>")
+    r = subprocess.run([sys.executable, "-m", "c7to8.cli", "--history", "--list-skipped", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=300, env={**os.environ, **env_empty})
+    assert r.returncode != 0 and "Failed to deploy C8 resources" in r.stderr

@@ -142,6 +142,39 @@ class App:
         summary.print(self.out)
         return 0
 
+    # ------------------------------------------------------------------ auto-deploy
+    def deploy_resources(self) -> int:
+        """Official step 3: deploy every regular, non-hidden file below `c8.deployment-dir`, in one call.
+
+        Runs on every start and in every mode. No directory configured, or no files: no call.
+        A configured directory that does not exist is an error. Returns the number of files deployed.
+        """
+        from pathlib import Path
+
+        d = self.config.deployment_dir
+        if not d:
+            return 0
+        root = Path(d)
+        if not root.is_dir():
+            raise ConfigError(
+                "camunda.migrator.c8.deployment-dir",
+                f"directory '{d}' does not exist. Error occurred: shutting down Data Migrator gracefully.",
+            )
+        files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        log.debug("Attempting deployment of files %s", [str(p) for p in files])
+        if not files:
+            log.debug("Successfully deployed all files")
+            return 0
+        from .c8.rest import C8Client
+
+        try:
+            with C8Client(self.config.client) as client:
+                client.deploy([(p.name, p.read_bytes()) for p in files])
+        except TargetError as exc:
+            raise TargetError(f"Failed to deploy C8 resources: {exc}") from exc
+        log.debug("Successfully deployed all files")
+        return len(files)
+
     # ------------------------------------------------------------------ listing
     def print_listing(self, types: list[EntityType], skipped: bool) -> None:
         """Official list output: raw lines on stdout, ordered by C7 id."""

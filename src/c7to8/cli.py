@@ -316,6 +316,7 @@ def run(args: Args) -> int:
     app.publish_progress()
     rc = 0
     try:
+        app.deploy_resources()
         for mode_flag in args.modes:
             if mode_flag == "--history":
                 rc = max(rc, app.history(args.mode, args.entity_types))
