@@ -40,3 +40,11 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL]:
         testbed_env()
     with temp_database(request.param, tmp_dir=tmp_path) as url:
         yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _progress_file_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs publish live progress to a file; keep the suite's files out of ~/.cache."""
+    import os
+
+    os.environ.setdefault("C7TO8_PROGRESS_FILE", str(tmp_path_factory.getbasetemp() / "progress.json"))

@@ -22,8 +22,8 @@ from c7to8.config import build_config
 from c7to8.errors import SourceError
 from tests import test_history as th
 from tests.history_support import Pair, history_pair, rows
-from tests.support import harness
-from tests.support.databases import admin_url, create_database, drop_database, testbed_env, unique_name
+from tests.support import databases, harness
+from tests.support.databases import admin_url, create_database, drop_database, unique_name
 
 OLD_VERSIONS = ("7.17.0", "7.20.0")  # 7.24.0 (the default) is tests/test_history.py
 FIELD_CHECKS: tuple[Callable[[Pair], None], ...] = (
@@ -96,7 +96,7 @@ def test_old_version_schema_detected_and_columns_as_documented(old_version: Pair
 
 
 def _physical(insp: Any, table: str) -> str:
-    return next(n for n in insp.get_table_names() if n.upper() == table)
+    return str(next(n for n in insp.get_table_names() if n.upper() == table))
 
 
 def test_fill_task_state_keeps_stored_values() -> None:
@@ -285,7 +285,7 @@ needs_java = pytest.mark.skipif(h2.find_java() is None, reason="no Java runtime"
 @needs_java
 def test_h2_file_history_matches_field_by_field(tmp_path: Path) -> None:
     db, summary = h2_dataset(tmp_path / "h2")
-    testbed_env()
+    databases.testbed_env()
     c8_name = unique_name("c8h2")
     c8_url = create_database("postgresql", c8_name)
     try:
@@ -368,9 +368,9 @@ def _compiled_reader_sql(dialect: Any) -> list[str]:
 
 
 def test_keyset_sql_compiles_for_oracle_and_sql_server() -> None:
-    (ora,) = _compiled_reader_sql(oracle.dialect())
+    (ora,) = _compiled_reader_sql(oracle.dialect())  # type: ignore[no-untyped-call]
     assert "FETCH FIRST" in ora and "LIMIT" not in ora and "ACT_HI_PROCINST.START_TIME_ >=" in ora
-    (ms,) = _compiled_reader_sql(mssql.dialect())
+    (ms,) = _compiled_reader_sql(mssql.dialect())  # type: ignore[no-untyped-call]
     assert "TOP" in ms.upper() and "LIMIT" not in ms and "ORDER BY ACT_HI_PROCINST.START_TIME_" in ms
 
 

@@ -75,7 +75,7 @@ def setup_logging(config: Config | None, log_format: str | None = None, log_file
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(path, encoding="utf-8")
-        fh.setLevel(logging.INFO)
+        fh.setLevel(min(level, logging.INFO))  # DEBUG when configured, else INFO and up
         fh.setFormatter(formatter)
         fh.addFilter(_MaskFilter())
         root.addHandler(fh)

@@ -2,7 +2,8 @@
 
 Pages are ordered by (time column, ID_) and continue strictly after the last row seen, so no row
 is read twice and none is missed, whatever the page size (never OFFSET). Rows whose time column
-is NULL are read first, ordered by ID_ alone.
+is NULL are read first, ordered by ID_ alone. On PostgreSQL the same pages come from one ordered
+query per phase streamed through a server-side cursor (one sort instead of one per page).
 """
 
 from __future__ import annotations
@@ -212,8 +213,16 @@ def keyset_pages(
     `since` starts at that time inclusive (`>=`): a resume from the tracking table's newest
     CREATE_TIME re-reads the boundary rows (deduplicated by the caller) and never misses one.
     """
-    cur = Cursor(phase=0 if (time_nullable and since is None) else 1)
     fillers = _fillers(from_)
+    if conn_source.dialect.name == "postgresql":
+        for page in _streamed_pages(conn_source, select_cols, from_, time_col, id_col, page_size, where, since,
+                                    time_nullable):
+            for filler in fillers:
+                for r in page:
+                    filler(r)
+            yield page
+        return
+    cur = Cursor(phase=0 if (time_nullable and since is None) else 1)
     while True:
         conds: list[ColumnElement[bool]] = [] if where is None else [where]
         if cur.phase == 0:
@@ -245,6 +254,41 @@ def keyset_pages(
                 cur = Cursor(phase=1)
                 continue
             return
+
+
+def _streamed_pages(
+    conn_source: Engine,
+    select_cols: Sequence[Any],
+    from_: Any,
+    time_col: Any,
+    id_col: Any,
+    page_size: int,
+    where: ColumnElement[bool] | None,
+    since: datetime | None,
+    time_nullable: bool,
+) -> Iterator[list[Row]]:
+    """The pages of :func:`keyset_pages` from one ordered query per phase on a server-side cursor.
+
+    Same rows, same order, same page size; but the database sorts (or walks an index) once per
+    phase instead of once per page: Camunda 7 has no index on e.g. ACT_HI_VARINST.CREATE_TIME_, so
+    a LIMIT page would re-scan and re-sort the whole table each time (quadratic in its size).
+    """
+    phases = [0, 1] if (time_nullable and since is None) else [1]
+    for phase in phases:
+        conds: list[ColumnElement[bool]] = [] if where is None else [where]
+        if phase == 0:
+            conds.append(time_col.is_(None))
+            order = [id_col]
+        else:
+            conds.append(time_col.is_not(None))
+            if since is not None:
+                conds.append(time_col >= since)
+            order = [time_col, id_col]
+        q = select(*select_cols).select_from(from_).where(and_(*conds)).order_by(*order)
+        with conn_source.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=page_size).execute(q)
+            for part in result.partitions(page_size):
+                yield [dict(r._mapping) for r in part]
 
 
 def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str]) -> dict[str, bytes | None]:
