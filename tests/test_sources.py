@@ -347,6 +347,9 @@ def _compiled_reader_sql(dialect: Any) -> list[str]:
     captured: list[str] = []
 
     class Recorder:
+        def __init__(self) -> None:
+            self.dialect = dialect
+
         def connect(self) -> Any:
             return self
 

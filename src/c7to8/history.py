@@ -709,7 +709,7 @@ class Handler:
                     continue
                 seen.add(d[self.entity_column])
                 out.append(d)
-        return out
+        return list(self.src.fill(self.base_table, out))
 
     # ------------------------------------------------------------- lookups
     def prefetch(self, rows: Sequence[Row]) -> Page:

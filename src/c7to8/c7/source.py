@@ -214,7 +214,7 @@ def keyset_pages(
     CREATE_TIME re-reads the boundary rows (deduplicated by the caller) and never misses one.
     """
     fillers = _fillers(from_)
-    if conn_source.dialect.name == "postgresql":
+    if conn_source.dialect.name == "postgresql" and not h2.is_h2(conn_source):  # H2's PG server: no portals
         for page in _streamed_pages(conn_source, select_cols, from_, time_col, id_col, page_size, where, since,
                                     time_nullable):
             for filler in fillers:
