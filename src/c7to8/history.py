@@ -324,7 +324,7 @@ class HistoryMigrator:
                     prev = cur
                     rounds += 1
                     for t in MIGRATION_ORDER:
-                        self.retry_type(t)
+                        self.retry_type(t, dependency_only=True)
                     cur = self.tracking.count(skipped=True)
                 if rounds:
                     self.summary.notes.append(f"automatic retry: {rounds} pass(es)")
@@ -469,7 +469,14 @@ class HistoryMigrator:
             return None
         return since
 
-    def retry_type(self, t: HistoryType) -> None:
+    def retry_type(self, t: HistoryType, dependency_only: bool = False) -> None:
+        """One RETRY pass over the skipped rows of type t.
+
+        `dependency_only` (the automatic loop inside one run): only rows whose reason says something
+        was missing are retried; a reason about the row itself (unsupported type, conversion error)
+        cannot change within a run, so re-reading it would only cost time. `--retry-skipped` retries
+        every skipped row.
+        """
         h = self.handlers[t]
         if not h.available():
             return
@@ -480,8 +487,10 @@ class HistoryMigrator:
         stats = self.summary.stats(t.display)
         started = time.monotonic()
         writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=True, dialect=self.dialect)
-        ids = [c7 for c7, _, _ in self.tracking.iter_rows(et, skipped=True, page_size=self.batch)]
-        before = stats.skipped
+        ids = [c7 for c7, _, reason in self.tracking.iter_rows(et, skipped=True, page_size=self.batch)
+               if not dependency_only or may_heal(reason)]
+        if not ids:
+            return
         for i in range(0, len(ids), self.batch):
             chunk = ids[i : i + self.batch]
             rows = h.by_ids(chunk)
@@ -491,8 +500,6 @@ class HistoryMigrator:
             if gone:
                 log.debug("%d skipped %s rows no longer exist in Camunda 7", len(gone), t.display)
         stats.seconds += time.monotonic() - started
-        # a retried row that was skipped again is counted once as skipped overall
-        stats.skipped = before + (stats.skipped - before)
 
     def _process(
         self, h: Handler, rows: Sequence[Row], writer: BatchWriter, stats: Any, retry: bool = False
@@ -767,6 +774,17 @@ class Handler:
                     if (dep, name) in pairs and data is not None:
                         out[(dep, name)] = bytes(data)
         page.extra["resources"] = out
+
+
+def may_heal(reason: str | None) -> bool:
+    """Can a later pass of the same run migrate an entity skipped for this reason?
+
+    Yes when something it depends on was missing (the dependency may have been migrated since);
+    no for reasons about the entity itself. Unknown (not saved) reasons are retried.
+    """
+    if reason is None:
+        return True
+    return reason.startswith(("Missing ", "Parent ", "Belongs to a skipped task"))
 
 
 def _row_partition(row: Mapping[str, Any] | None) -> int | None:

@@ -119,7 +119,7 @@ class HistoryValues:
         if self._client is None:
             from ..c8.rest import C8Client
 
-            self._client = C8Client(self.config.client, max_retries=2)
+            self._client = C8Client(self.config.client, max_retries=0)  # one probe; no store -> skip
         try:
             r = self._client.request(
                 "POST",

@@ -214,17 +214,25 @@ class VariableInterceptor:
         raise NotImplementedError
 
     def applies_to(self, ctx: VariableContext) -> bool:
-        entities = {e.lower() for e in self.entity_types}
+        entities, wanted = self._filters()
         if entities and not entities & _ENTITY_LABELS[ctx.entity]:
             return False
-        wanted = {t.lower() for t in self.types}
         if not wanted or "typedvalue" in wanted:
             return True
-        labels = set(_TYPE_LABELS[ctx.value_type])
+        if wanted & _TYPE_LABELS[ctx.value_type]:
+            return True
         raw = (ctx.variable.type_name or "").strip().lower()
-        if raw:
-            labels.add(raw)
-        return bool(wanted & labels)
+        return bool(raw) and raw in wanted
+
+    def _filters(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Lower-cased entity and type filters, computed once per (entity_types, types) value."""
+        key = (self.entity_types, self.types)
+        cached = self.__dict__.get("_filter_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, (frozenset(e.lower() for e in self.entity_types), frozenset(t.lower() for t in self.types)))
+            self.__dict__["_filter_cache"] = cached
+        result: tuple[frozenset[str], frozenset[str]] = cached[1]
+        return result
 
 
 # --------------------------------------------------------------------------------------------
