@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SkipError
+from . import variable
 from .base import BuiltinTransformer, Converted, EntityInterceptorContext, EntitySpec, run_pipeline
 from .common import (
     LEGACY_ID_VARIABLE,
@@ -54,23 +55,7 @@ COLUMNS = (
     "HISTORY_CLEANUP_DATE",
     "BUSINESS_ID",
 )
-VARIABLE_COLUMNS = (
-    "VAR_KEY",
-    "PROCESS_INSTANCE_KEY",
-    "ROOT_PROCESS_INSTANCE_KEY",
-    "PROCESS_DEFINITION_ID",
-    "SCOPE_KEY",
-    "TYPE",
-    "VAR_NAME",
-    "DOUBLE_VALUE",
-    "LONG_VALUE",
-    "VAR_VALUE",
-    "VAR_FULL_VALUE",
-    "TENANT_ID",
-    "IS_PREVIEW",
-    "PARTITION_ID",
-    "ELEMENT_INSTANCE_KEY",
-)
+VARIABLE_COLUMNS = variable.COLUMNS  # the legacyId variable row has the VARIABLE columns
 
 # C7 STATE_ → C8 STATE (active/suspended instances are auto-canceled)
 STATES = {
