@@ -63,7 +63,7 @@ from .convert.common import (
     user_task_form_ref,
 )
 from .convert.interceptors import build_entity_chain, convert_entity
-from .dialects import for_engine
+from .dialects import for_engine, one_of
 from .errors import C7to8Error, SkipError, TargetError
 from .report import ProgressReporter, Summary
 from .store.keys import KeyAllocator
@@ -569,7 +569,7 @@ class HistoryMigrator:
         found: dict[int, dict[str, Any]] = {}
         keys = list(known)
         for i in range(0, len(keys), 1000):
-            for r in conn.execute(select(tbl).where(tbl.c[key_col].in_(keys[i : i + 1000]))):
+            for r in conn.execute(select(tbl).where(one_of(tbl.c[key_col], keys[i : i + 1000], conn.dialect.name))):
                 m = dict(r._mapping)
                 found[int(m[key_col])] = m
         for key, (c7, k) in known.items():
@@ -1149,7 +1149,7 @@ def resolve_fni(m: HistoryMigrator, conn: Connection, page: Page, rows: Sequence
     keys = list(by_pi)
     for i in range(0, len(keys), 500):
         q = select(fni_tbl.c.PROCESS_INSTANCE_KEY, fni_tbl.c.FLOW_NODE_ID, fni_tbl.c.FLOW_NODE_INSTANCE_KEY).where(
-            fni_tbl.c.PROCESS_INSTANCE_KEY.in_(keys[i:i + 500]))
+            one_of(fni_tbl.c.PROCESS_INSTANCE_KEY, keys[i:i + 500], conn.dialect.name))
         for pk, fid, fk in conn.execute(q):
             if fid in by_pi.get(int(pk), ()):
                 c8_hits.setdefault((int(pk), fid), []).append(int(fk))

@@ -133,4 +133,25 @@ def convert_entity(
     `chain` defaults to the built-in transformers only. Raises SkipError (official reason).
     """
     spec = spec_for(entity_type)
-    return run_pipeline(spec, row, ctx, chain if chain is not None else build_entity_chain())
+    if chain is None:
+        chain = build_entity_chain()
+    return run_pipeline(spec, row, ctx, _for_spec(chain, spec))
+
+
+_FILTERED: dict[tuple[int, HistoryType], tuple[Sequence[EntityInterceptor], list[EntityInterceptor]]] = {}
+
+
+def _for_spec(chain: Sequence[EntityInterceptor], spec: EntitySpec) -> list[EntityInterceptor]:
+    """The interceptors of `chain` that handle `spec`, computed once per (chain, type).
+
+    The cached entry keeps a reference to its chain, so an id can never be reused for another one.
+    """
+    key = (id(chain), spec.entity_type)
+    hit = _FILTERED.get(key)
+    if hit is not None and hit[0] is chain:
+        return hit[1]
+    if len(_FILTERED) > 256:
+        _FILTERED.clear()
+    filtered = [i for i in chain if i.handles(spec)]
+    _FILTERED[key] = (chain, filtered)
+    return filtered

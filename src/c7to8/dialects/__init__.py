@@ -7,6 +7,9 @@ Camunda vendor ids (``postgresql``, ``mariadb``, ``mysql``, ``h2``, ``oracle``, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.engine import Connection, Engine
 
 from c7to8.dialects import h2, mariadb, mssql, oracle, postgresql, sqlite
@@ -25,7 +28,7 @@ _REGISTRY: dict[str, C8Dialect] = {
     )
 }
 
-__all__ = ["C8Dialect", "VendorProperties", "for_engine", "for_name", "names"]
+__all__ = ["C8Dialect", "VendorProperties", "for_engine", "for_name", "names", "one_of"]
 
 
 def names() -> list[str]:
@@ -52,3 +55,14 @@ def for_engine(engine: Engine | Connection) -> C8Dialect:
         if d.name in dialect.sqlalchemy_names:
             return dialect
     raise KeyError(f"no c7to8 dialect for SQLAlchemy dialect '{d.name}'")
+
+
+def one_of(col: Any, values: Sequence[Any], dialect_name: str) -> Any:
+    """`col IN (values)`; on PostgreSQL `col = ANY(:array)`: one bound parameter instead of
+    hundreds, so the driver neither parses nor plans a new statement per list length."""
+    if dialect_name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return col == any_(bindparam(None, list(values), type_=ARRAY(col.type)))
+    return col.in_(list(values))

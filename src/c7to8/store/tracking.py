@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from ..dialects import one_of
 from .ddl import create_missing, existing_tables
 
 
@@ -147,7 +148,9 @@ class Tracking:
         out: dict[str, str | None] = {}
         for chunk in _chunks(list(dict.fromkeys(c7_ids)), 1000):
             rows = conn.execute(
-                select(t.c.C7_ID, t.c.C8_KEY).where(and_(t.c["TYPE"] == type_.name, t.c.C7_ID.in_(chunk)))
+                select(t.c.C7_ID, t.c.C8_KEY).where(
+                    and_(t.c["TYPE"] == type_.name, one_of(t.c.C7_ID, chunk, conn.dialect.name))
+                )
             )
             out.update({r[0]: r[1] for r in rows})
         return out
@@ -164,7 +167,11 @@ class Tracking:
         for chunk in _chunks(ids, 1000):
             rows = conn.execute(
                 select(t.c.C7_ID, t.c.C8_KEY, t.c.PARTITION_ID).where(
-                    and_(t.c["TYPE"] == type_.name, t.c.C7_ID.in_(chunk), t.c.C8_KEY.is_not(None))
+                    and_(
+                        t.c["TYPE"] == type_.name,
+                        one_of(t.c.C7_ID, chunk, conn.dialect.name),
+                        t.c.C8_KEY.is_not(None),
+                    )
                 )
             )
             for c7, key, part in rows:

@@ -51,6 +51,24 @@ class VariableConverter:
         self.interceptors: list[VariableInterceptor] = (
             list(interceptors) if interceptors is not None else build_variable_interceptors()
         )
+        self._chains: dict[tuple[object, ...], list[VariableInterceptor]] = {}
+
+    def _applicable(self, ctx: VariableContext) -> list[VariableInterceptor]:
+        """The chain filtered by the standard entity/type filters, computed once per kind of value.
+
+        Interceptors that override ``applies_to`` with their own logic stay in and are asked per value.
+        """
+        key = (ctx.entity, ctx.value_type, (ctx.variable.type_name or "").strip().lower())
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = [
+                i for i in self.interceptors
+                if type(i).applies_to is not VariableInterceptor.applies_to or i.applies_to(ctx)
+            ]
+            if len(self._chains) > 1000:
+                self._chains.clear()
+            self._chains[key] = chain
+        return chain
 
     @classmethod
     def from_config(cls, config: Any) -> VariableConverter:
@@ -64,7 +82,7 @@ class VariableConverter:
             VariableEntity.RUNTIME_VARIABLE if mode is Mode.RUNTIME else VariableEntity.HISTORIC_VARIABLE
         )
         ctx = VariableContext(var, mode, entity, self.settings)
-        run_chain(self.interceptors, ctx)
+        run_chain(self._applicable(ctx), ctx)
         if not ctx.c8_value_set:
             self._fallback(ctx)
         return ctx
