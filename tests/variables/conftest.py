@@ -14,8 +14,7 @@ JAVA_SRC = Path(__file__).parent / "java" / "fixtures" / "Fixtures.java"
 @pytest.fixture(scope="session")
 def java_streams(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """name -> ObjectOutputStream bytes written by tests/variables/java/fixtures/Fixtures.java."""
-    if shutil.which("javac") is None or shutil.which("java") is None:
-        pytest.skip("javac/java not on PATH")
+    assert shutil.which("javac") and shutil.which("java"), "javac/java are part of the test bed (scripts/testbed)"
     work = tmp_path_factory.mktemp("javaser")
     classes = work / "classes"
     out = work / "out"
