@@ -276,6 +276,7 @@ class HistoryMigrator:
 
         self.values = HistoryValues(cfg, self.dialect.properties)
         self.batch = cfg.extras.batch_size
+        self.bpmn_cache: dict[tuple[str, str], bytes | None] = {}  # user-task form links: BPMN per resource
         self._column_names: dict[str, frozenset[str]] = {}
         self.summary = Summary("c7to8 history migration")
         self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
@@ -997,7 +998,7 @@ class UserTaskHandler(Handler):
         if not pd_ids:
             return {}
         pds = {str(r.ID_): dict(r._mapping) for r in c7.execute(select(pdt).where(pdt.c.ID_.in_(pd_ids)))}
-        cache = self.m.__dict__.setdefault("_bpmn_cache", {})
+        cache = self.m.bpmn_cache
         ba = self.src.table("ACT_GE_BYTEARRAY")
         out: dict[str, str | None] = {}
         for r in rows:
