@@ -84,6 +84,8 @@ def c7_template(admin: URL, instances: int, base: int, log: Any) -> tuple[str, d
         return name, json.loads(meta_path.read_text())
     building = f"{name}_b"
     run_sql(admin, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+    if db_exists(admin, name):  # left by an earlier cache: a template must be unmarked before it can go
+        run_sql(admin, f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false')
     run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     t0 = time.monotonic()
     log(f"building the base data set with the Camunda 7 engine ({base} instances; cached after the first time)")

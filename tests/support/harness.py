@@ -298,6 +298,9 @@ def postgres_dataset(admin_url: str | URL, target_db: str, **harness_args: Any) 
 def _build_pg_template(engine: Any, admin: URL, template: str, summary_path: Path, args: dict[str, Any]) -> None:
     building = f"{template}_b{uuid.uuid4().hex[:6]}"
     with engine.connect() as conn:
+        # a template left by an earlier cache (its summary file gone): unmark it so it can be rebuilt
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": template}).first():
+            conn.execute(text(f'ALTER DATABASE "{template}" WITH IS_TEMPLATE false'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{building}"'))
     try:
