@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, unquote
 
 import yaml
 from sqlalchemy.engine import URL, make_url
@@ -636,12 +636,3 @@ class _Getter:
         if v not in allowed:
             raise ConfigError(key, f"'{v}' must be one of {', '.join(allowed)}")
         return v
-
-
-def url_with_database(url: URL, database: str) -> URL:
-    """Same server, another database (used by tests and the demo)."""
-    return url.set(database=database)
-
-
-def quote_password(pw: str) -> str:
-    return quote(pw, safe="")

@@ -225,11 +225,6 @@ class Page:
         k = self.get(t, c7_id)
         return k.key if k else None
 
-    def deleted_reason(self, t: HistoryType, c7_id: object) -> str | None:
-        if c7_id is not None and (t, str(c7_id)) in self.deleted:
-            return deleted_in_c8(t, "?")
-        return None
-
 
 class HistoryMigrator:
     def __init__(self, app: App, progress: bool = True, shard: tuple[int, int] | None = None) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, Table, and_, func, or_, select, text
+from sqlalchemy import Column, Engine, MetaData, Table, and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -325,8 +325,3 @@ def _fillers(from_: Any) -> list[versions.RowFiller]:
         if filler is not None and filler not in out:
             out.append(filler)
     return out
-
-
-def ping(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -139,7 +139,3 @@ class HistoryValues:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-
-
-def variable_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [str(r.get("NAME_")) for r in rows]
