@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.history_support import Pair, history_pair, scalar
+from tests.history_support import Pair, history_pair, rows, scalar
 from tests.support.databases import unique_name
 from tests.test_history import C7_COUNTS
 
@@ -119,3 +119,34 @@ def test_runtime_and_identity_preflight_without_camunda8(pair: Pair) -> None:
     c7.dispose()
     assert counts["RUNTIME_PROCESS_INSTANCE"]["c7_rows"] == active
     assert counts["USER"]["c7_rows"] == users
+
+
+def test_runtime_preflight_validates_against_local_c8_models(pair: Pair, tmp_path: Path) -> None:
+    """Every runtime validation runs without writing against the models in c8.deployment-dir."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    models = tmp_path / "resources"
+    shutil.copytree(root / "harness" / "c8", models)
+    (models / "usertasks.bpmn").unlink()  # a definition missing in C8 -> its instances would be skipped
+    cfg = pair.config(**{"camunda.client.rest-address": "http://127.0.0.1:9",
+                         "camunda.migrator.c8.deployment-dir": "",
+                         "camunda.migrator.tenant-ids": "tenant1, tenant2"})
+    env_cfg = cfg.read_text().replace('camunda.migrator.c8.deployment-dir: ""',
+                                      f'camunda.migrator.c8.deployment-dir: "{models}"')
+    cfg.write_text(env_cfg)
+    r = pair.run("--runtime", "--preflight", "--json", config=cfg)
+    doc = json.loads(r.stdout)
+    c = checks(doc)
+    status, detail = c["runtime: validation against the C8 models in c8.deployment-dir"]
+    assert status == "warn"
+    skips = {s["c7_id"]: s["reason"] for s in doc["runtime_skips"]}
+    c7 = pair.c7()
+    user_task_roots = {r["ID_"] for r in rows(c7, "SELECT p.ID_ FROM ACT_HI_PROCINST p WHERE p.END_TIME_ IS NULL "
+                                                   "AND p.SUPER_PROCESS_INSTANCE_ID_ IS NULL AND p.PROC_DEF_KEY_ = 'usertasks'")}
+    assert user_task_roots and user_task_roots <= set(skips)
+    for pid in user_task_roots:
+        assert "usertasks" in skips[pid] and "C8" in skips[pid]
+    # instances of processes whose C8 model is there (with the migrator listener) pass
+    n_running = scalar(c7, "SELECT COUNT(*) FROM ACT_HI_PROCINST WHERE END_TIME_ IS NULL AND SUPER_PROCESS_INSTANCE_ID_ IS NULL")
+    assert len(skips) < n_running

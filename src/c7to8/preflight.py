@@ -87,6 +87,7 @@ class PreflightResult:
     write_rows_per_s: float | None = None
     estimate_s: float | None = None
     seconds: float = 0.0
+    runtime_skips: list[tuple[str, str]] = field(default_factory=list)  # (C7 instance id, official reason)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +112,7 @@ class PreflightResult:
             },
             "write_rows_per_s": self.write_rows_per_s,
             "estimate_s": self.estimate_s,
+            "runtime_skips": [{"c7_id": i, "reason": r} for i, r in self.runtime_skips],
             "seconds": round(self.seconds, 3),
         }
 
@@ -499,11 +501,69 @@ class Preflight:
         up, detail = self.rest()
         self.res.add("Camunda 8 REST API (runtime)", OK if up else FAIL,
                      detail if up else detail + ". Runtime migration starts instances through it.")
-        if not up:
+        if self.config.deployment_dir:
+            self.validate_runtime_locally(self.config.deployment_dir)
+        elif not up:
             self.res.add("runtime: C8 process definitions and migrator listeners", SKIPPED,
                          "needs a Camunda 8 server: the deployed models, their start-event execution listeners "
                          f"(job type '{self.config.effective_validation_job_type}') and element ids are checked "
                          "when the run starts")
+
+    def validate_runtime_locally(self, folder: str) -> None:
+        """Every runtime validation, without writing, against the C8 models in `c8.deployment-dir`.
+
+        The same rules `--runtime` applies (official messages), with the BPMN files that the run would
+        deploy standing in for the Camunda 8 search: lists the instances that would be skipped.
+        """
+        from pathlib import Path
+
+        from .c7.source import C7Source
+        from .c8.bpmn import parse_bpmn
+        from .runtime_state import C7Instance, FlowNode, RuntimeReader, active_flow_nodes
+        from .runtime_validation import C8Definition, validate_hierarchy
+
+        defs: dict[str, C8Definition] = {}
+        root = Path(folder)
+        files = sorted(p for p in root.rglob("*.bpmn") if not p.name.startswith(".")) if root.is_dir() else []
+        for f in files:
+            try:
+                model = parse_bpmn(f.read_bytes())
+            except Exception as exc:  # noqa: BLE001 - a broken file is a finding, not a crash
+                self.res.add(f"runtime: C8 model {f.name}", FAIL, f"cannot be parsed: {exc}")
+                continue
+            for pid in model.process_ids:
+                defs[pid] = C8Definition(pid, 1, f"file:{f.name}", None, model)
+        assert self.config.c7 is not None
+        reader = RuntimeReader(C7Source(self.app.c7, self.config.c7.table_prefix, self.config.c7.schema))
+        tenant_ids = set(self.config.tenant_ids)
+        vtype = self.config.effective_validation_job_type
+        checked = 0
+        skipped: list[tuple[str, str]] = []
+        for page in reader.unfinished_roots(None, max(self.config.page_size, 500)):
+            for cand in page:
+                called: dict[str, str] = {}
+
+                def nodes(pi: C7Instance, called: dict[str, str] = called) -> list[FlowNode]:
+                    return active_flow_nodes(pi, reader.model(pi.process_definition_id), called)
+
+                reason = validate_hierarchy(
+                    cand.id, reader.hierarchy(cand.id), nodes,
+                    lambda pi: reader.model(pi.process_definition_id),
+                    lambda pi: defs.get(pi.process_definition_key),
+                    tenant_ids=tenant_ids, validation_type=vtype,
+                )
+                checked += 1
+                if reason:
+                    skipped.append((cand.id, reason))
+        self.res.runtime_skips = skipped
+        status = OK if not skipped else WARN
+        self.res.add(
+            "runtime: validation against the C8 models in c8.deployment-dir", status,
+            f"{checked} running root instances checked against {len(defs)} process(es) from {len(files)} file(s); "
+            f"{len(skipped)} would be skipped"
+            + "".join(f"\n  {pid}: {why}" for pid, why in skipped[:50])
+            + (f"\n  ... {len(skipped) - 50} more" if len(skipped) > 50 else ""),
+        )
 
     def identity(self) -> None:
         types = [(EntityType.USER, "ACT_ID_USER"), (EntityType.GROUP, "ACT_ID_GROUP"),
