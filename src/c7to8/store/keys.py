@@ -14,11 +14,9 @@ import threading
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..convert.common import KEY_BASE, KEY_SPACE
 from .ddl import create_missing
 
-KEY_PARTITION = 4095
-KEY_BASE = KEY_PARTITION << 51
-KEY_SPACE = 1 << 51
 SEQUENCE_NAME = "history"
 
 

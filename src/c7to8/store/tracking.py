@@ -31,26 +31,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from ..convert.common import DISPLAY_NAMES, HistoryType
 from ..dialects import one_of
 from .ddl import create_missing, existing_tables
 
 
 class EntityType(enum.Enum):
-    """`IdKeyMapper.TYPE`: stored verbatim in the TYPE column; declaration order matters for listing."""
+    """`IdKeyMapper.TYPE`: stored verbatim in the TYPE column; declaration order matters for listing.
 
-    HISTORY_PROCESS_DEFINITION = "Historic Process Definition"
-    HISTORY_PROCESS_INSTANCE = "Historic Process Instance"
-    HISTORY_INCIDENT = "Historic Incident"
-    HISTORY_VARIABLE = "Historic Variable"
-    HISTORY_USER_TASK = "Historic User Task"
-    HISTORY_FLOW_NODE = "Historic Flow Node"
-    HISTORY_DECISION_INSTANCE = "Historic Decision Instance"
-    HISTORY_DECISION_DEFINITION = "Historic Decision Definition"
-    HISTORY_DECISION_REQUIREMENT = "Historic Decision Requirement"
-    HISTORY_AUDIT_LOG = "Historic Audit Log"
-    HISTORY_FORM_DEFINITION = "Historic Form Definition"
-    HISTORY_JOB = "Historic Job"
-    HISTORY_EXTERNAL_TASK = "Historic External Task"
+    History members carry the display names of `convert.common.DISPLAY_NAMES` (one source)."""
+
+    HISTORY_PROCESS_DEFINITION = DISPLAY_NAMES[HistoryType.HISTORY_PROCESS_DEFINITION]
+    HISTORY_PROCESS_INSTANCE = DISPLAY_NAMES[HistoryType.HISTORY_PROCESS_INSTANCE]
+    HISTORY_INCIDENT = DISPLAY_NAMES[HistoryType.HISTORY_INCIDENT]
+    HISTORY_VARIABLE = DISPLAY_NAMES[HistoryType.HISTORY_VARIABLE]
+    HISTORY_USER_TASK = DISPLAY_NAMES[HistoryType.HISTORY_USER_TASK]
+    HISTORY_FLOW_NODE = DISPLAY_NAMES[HistoryType.HISTORY_FLOW_NODE]
+    HISTORY_DECISION_INSTANCE = DISPLAY_NAMES[HistoryType.HISTORY_DECISION_INSTANCE]
+    HISTORY_DECISION_DEFINITION = DISPLAY_NAMES[HistoryType.HISTORY_DECISION_DEFINITION]
+    HISTORY_DECISION_REQUIREMENT = DISPLAY_NAMES[HistoryType.HISTORY_DECISION_REQUIREMENT]
+    HISTORY_AUDIT_LOG = DISPLAY_NAMES[HistoryType.HISTORY_AUDIT_LOG]
+    HISTORY_FORM_DEFINITION = DISPLAY_NAMES[HistoryType.HISTORY_FORM_DEFINITION]
+    HISTORY_JOB = DISPLAY_NAMES[HistoryType.HISTORY_JOB]
+    HISTORY_EXTERNAL_TASK = DISPLAY_NAMES[HistoryType.HISTORY_EXTERNAL_TASK]
     RUNTIME_PROCESS_INSTANCE = "Process Instance"
     USER = "User"
     GROUP = "Group"
