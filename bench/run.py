@@ -249,6 +249,7 @@ class Result:
     db_load_per_table: dict[str, tuple[int, float]] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     command: str = ""
+    dask: str | None = None  # --dask: the scheduler address, or local:N
 
 
 def machine(admin: URL) -> dict[str, Any]:
@@ -278,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", "-n", type=int, default=10_000, help="root process instances (default 10000)")
     ap.add_argument("--base", type=int, default=500, help="instances run through the real engine (default 500)")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--dask", default=None, metavar="local:N|ADDRESS",
+                    help="run the history shards on Dask: local:N starts a local cluster of N worker processes "
+                         "inside the CLI, tcp://HOST:PORT uses a running scheduler (passed on as c7to8 --dask)")
     ap.add_argument("--batch-size", type=int, default=None, help="c7to8.batch-size (default: c7to8's default)")
     ap.add_argument("--admin-url", default=None, help="PostgreSQL superuser URL (default: the test bed)")
     ap.add_argument("--profile", choices=("pyinstrument", "py-spy"), default=None,
@@ -298,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     run_sql(admin, f'CREATE DATABASE "{c8_db}"')
     c7_url, c8_url = admin.set(database=c7_db), admin.set(database=c8_db)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    work = RESULTS_DIR / f"run-{ns.instances}-w{ns.workers}"
+    how = f"w{ns.workers}" if not ns.dask else "dask-" + re.sub(r"[^A-Za-z0-9]+", "_", ns.dask)
+    work = RESULTS_DIR / f"run-{ns.instances}-{how}"
     work.mkdir(parents=True, exist_ok=True)
     try:
         cfg = {
@@ -315,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         cli = ["-m", "c7to8.cli", "--history", "--config", str(cfg_path), "--no-progress"]
         if ns.workers > 1:
             cli += ["--workers", str(ns.workers)]
+        if ns.dask:
+            cli += ["--dask", ns.dask]
         if ns.profile == "pyinstrument":
             args = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o",
                     str(work / f"profile-{ns.instances}.txt"), *cli]
@@ -324,10 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             args = [sys.executable, *cli]
         env = dict(os.environ, COLUMNS="200", TERM="dumb", NO_COLOR="1")
-        log(f"running c7to8 --history ({ns.instances:,} root instances, workers={ns.workers})")
+        log(f"running c7to8 --history ({ns.instances:,} root instances, workers={ns.workers}, dask={ns.dask})")
         st = run_cli(args, work, env)
         if st.returncode != 0:
             log(f"c7to8 exited with {st.returncode}:\n{st.stderr[-3000:]}\n{st.stdout[-3000:]}")
+            raise SystemExit(f"[bench] the migration failed (exit {st.returncode}); no figures recorded")
         per_type = parse_summary(st.stdout)
         eng = create_engine(c8_url)
         with eng.connect() as c:
@@ -352,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             c7_rows_per_s=round(c7_read / st.wall, 1), c8_rows_per_s=round((c8_total + tracking) / st.wall, 1),
             per_type=per_type, db_load_per_table={k: (n, round(s, 3)) for k, (n, s) in per_table.items()},
             machine=machine(admin), command="python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
+            dask=ns.dask,
         )
         report(res)
         out = ns.json or work / "result.json"
@@ -367,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 def report(r: Result) -> None:
     p = print
     p(f"\nc7to8 --history: {r.instances:,} root instances ({r.process_instances:,} process instances), "
-      f"workers={r.workers}, batch-size={r.batch_size or 'default'}")
+      f"workers={r.workers}, dask={r.dask or 'no'}, batch-size={r.batch_size or 'default'}")
     p(f"{'entity type':32} {'C7 read':>10} {'C8 rows':>10} {'seconds':>9} {'rows/s':>10}")
     for name, s in r.per_type.items():
         if name == "total":

@@ -128,3 +128,27 @@ def test_usage_constant_lists_every_history_type() -> None:
         if t.name != "HISTORY_EXTERNAL_TASK":  # the official help text omits it too
             assert t.name in USAGE
     assert main(["--help"]) == 1
+
+
+def test_runtime_concurrency_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from c7to8.errors import UsageError
+
+    assert parse_args(["--runtime", "--runtime-concurrency", "4"]).runtime_concurrency == 4
+    args = parse_args(["--runtime", "--retry-skipped", "--runtime-concurrency=8", "--history"])
+    assert args.runtime_concurrency == 8 and args.raw == ["--runtime", "--retry-skipped", "--history"]
+    assert parse_args(["--runtime"]).runtime_concurrency is None  # c7to8.runtime-concurrency decides
+    for argv in (["--history", "--runtime-concurrency", "2"], ["--identity", "--runtime-concurrency=2"],
+                 ["--dashboard", "--runtime-concurrency", "2"]):
+        with pytest.raises(UsageError, match="--runtime-concurrency can only be used with --runtime."):
+            parse_args(argv)
+    for bad in ("0", "-1", "x", "2.5", "65"):
+        with pytest.raises(UsageError, match=f"Invalid value for --runtime-concurrency: {bad} "
+                                             r"\(a whole number from 1 to 64\)"):
+            parse_args(["--runtime", f"--runtime-concurrency={bad}"])
+    # never counts towards the official five-flag limit
+    assert parse_args(["--runtime", "--history", "--identity", "--drop-schema", "--force",
+                       "--runtime-concurrency", "3"]).runtime_concurrency == 3
+    assert main(["--history", "--runtime-concurrency", "2"]) == 1
+    captured = capsys.readouterr()
+    assert "Error: --runtime-concurrency can only be used with --runtime." in captured.err
+    assert "--runtime-concurrency N" in captured.out  # the usage text documents it

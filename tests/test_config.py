@@ -161,3 +161,28 @@ def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     c = load_config(None, env={})
     assert c.page_size == 100 and c.job_type == "migrator" and c.history.legacy_id_prefix == "c7-legacy-"
     assert c.history.cleanup_ttl == Period(days=180) and c.c8 is None
+
+
+def test_runtime_concurrency_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, env={}).extras.runtime_concurrency == 1  # sequential, like the official tool
+    (tmp_path / "application.yml").write_text("c7to8:\n  runtime-concurrency: 8\n")
+    assert load_config(None, env={}).extras.runtime_concurrency == 8
+    assert load_config(None, env={"C7TO8_RUNTIME_CONCURRENCY": "3"}).extras.runtime_concurrency == 3
+    for bad, problem in (("0", "must be at least 1, got 0"), ("65", "must be between 1 and 64, got 65"),
+                         ("four", "'four' is not a whole number")):
+        with pytest.raises(ConfigError) as ei:
+            load_config(None, env={"C7TO8_RUNTIME_CONCURRENCY": bad})
+        assert ei.value.key == "c7to8.runtime-concurrency"
+        assert str(ei.value) == f"Invalid configuration 'c7to8.runtime-concurrency': {problem}"
+        assert "\n" not in str(ei.value)
+
+
+def test_runtime_concurrency_sizes_the_connection_pools() -> None:
+    from c7to8.app import App
+    from c7to8.config import build_config
+
+    assert App(build_config({})).runtime_concurrency == 1
+    assert App(build_config({}))._pool_size() == 2  # unchanged for sequential runs
+    app = App(build_config({"c7to8.runtime-concurrency": "6"}))
+    assert app.runtime_concurrency == 6 and app._pool_size() == 8  # a connection per thread + cursor + main

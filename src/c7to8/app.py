@@ -23,16 +23,22 @@ NO_C8_DATASOURCE = (
 
 class App:
     def __init__(
-        self, config: Config, progress: bool = True, workers: int | None = None, out: TextIO | None = None
+        self, config: Config, progress: bool = True, workers: int | None = None, out: TextIO | None = None,
+        dask: str | None = None,
     ) -> None:
         self.config = config
         self.progress = progress
         self.workers = workers or config.extras.workers
+        # --dask / c7to8.distributed.scheduler: history shards run as tasks on this Dask scheduler
+        self.dask: str | None = dask or config.extras.dask_scheduler
+        self.dask_shards = config.extras.dask_shards  # 0: one shard per Dask worker
         self.out = out or sys.stdout
         self._c7: Engine | None = None
         self._c8: Engine | None = None
         self._tracking: Tracking | None = None
         self.identity_credentials: str | None = None  # --identity-credentials FILE (opt-in)
+        # --runtime-concurrency / c7to8.runtime-concurrency: root instances handled at once (runtime)
+        self.runtime_concurrency: int = config.extras.runtime_concurrency
 
     # ------------------------------------------------------------------ resources
     @property
@@ -40,7 +46,7 @@ class App:
         if self._c7 is None:
             if self.config.c7 is None:
                 raise ConfigError("camunda.migrator.c7.data-source.jdbc-url", "is required")
-            self._c7 = open_engine(self.config.c7, "c7", pool_size=max(2, self.workers + 1))
+            self._c7 = open_engine(self.config.c7, "c7", pool_size=self._pool_size())
         return self._c7
 
     @property
@@ -48,8 +54,14 @@ class App:
         if self._c8 is None:
             if self.config.c8 is None:
                 raise ConfigError("camunda.migrator.c8.data-source", NO_C8_DATASOURCE)
-            self._c8 = open_engine(self.config.c8, "c8", pool_size=max(2, self.workers + 1))
+            self._c8 = open_engine(self.config.c8, "c8", pool_size=self._pool_size())
         return self._c8
+
+    def _pool_size(self) -> int:
+        """Connections per engine: one per history worker, or one per runtime thread plus the
+        selection cursor and the main thread's tracking read (max_overflow doubles it)."""
+        runtime = self.runtime_concurrency + 2 if self.runtime_concurrency > 1 else 0
+        return max(2, self.workers + 1, runtime)
 
     @property
     def migrator_engine(self) -> Engine:

@@ -28,6 +28,8 @@ EXTRA_OPTIONS: dict[str, bool] = {
     "--log-format": True,
     "--log-file": True,
     "--workers": True,
+    "--runtime-concurrency": True,
+    "--dask": True,
     "--json": False,
     "--version": False,
     "--identity-credentials": True,
@@ -84,6 +86,10 @@ c7to8 options (beyond the official tool):
   --no-progress       - no progress bars
   --log-format text|json, --log-file PATH
   --workers N         - parallel history workers
+  --runtime-concurrency N - with --runtime: up to N instances started at the same time (default 1, max 64);
+                        Camunda 8 backpressure (HTTP 429/503) lowers it for a while
+  --dask ADDRESS      - with --history: run the history shards as tasks on a Dask cluster (pip install 'c7to8[distributed]');
+                        ADDRESS is the scheduler (tcp://10.0.0.5:8786) or local[:N] for a local cluster of N processes
   --json              - machine-readable output (--verify, --preflight)
   --verify            - with --history: compare Camunda 7 and Camunda 8 after a run (exit 1 on unexplained differences)
   --report FILE.html  - with --verify: also write a self-contained HTML report
@@ -113,6 +119,8 @@ class Args:
     log_format: str | None = None
     log_file: str | None = None
     workers: int | None = None
+    runtime_concurrency: int | None = None
+    dask: str | None = None  # Dask scheduler address, or local[:N]
     json: bool = False
     identity_credentials: str | None = None
     verify: bool = False
@@ -162,6 +170,14 @@ def parse_args(argv: Sequence[str]) -> Args:
         official.append(a)
         i += 1
     args.raw = official
+    if args.runtime_concurrency is not None and "--runtime" not in official:
+        raise UsageError("--runtime-concurrency can only be used with --runtime.")
+    if args.dask is not None:
+        if "--history" not in official:
+            raise UsageError("--dask can only be used with --history.")
+        if args.workers is not None and args.workers > 1:
+            raise UsageError("--dask and --workers N > 1 cannot be combined: with --dask the Dask workers run the "
+                             "shards (their number: c7to8.distributed.shards).")
     if args.dashboard and not official:
         return args  # the dashboard alone needs no migration type
 
@@ -230,6 +246,20 @@ def _set_extra(args: Args, name: str, value: str) -> None:
         if not value.isdigit() or int(value) < 1:
             raise UsageError(f"Invalid value for --workers: {value} (a whole number >= 1)")
         args.workers = int(value)
+    elif name == "--runtime-concurrency":
+        from .config import MAX_RUNTIME_CONCURRENCY
+
+        if not value.isdigit() or not 1 <= int(value) <= MAX_RUNTIME_CONCURRENCY:
+            raise UsageError(f"Invalid value for --runtime-concurrency: {value} "
+                             f"(a whole number from 1 to {MAX_RUNTIME_CONCURRENCY})")
+        args.runtime_concurrency = int(value)
+    elif name == "--dask":
+        from .config import dask_address_problem
+
+        problem = dask_address_problem(value.strip())
+        if problem:
+            raise UsageError(f"Invalid value for --dask: {problem}")
+        args.dask = value.strip()
     elif name == "--json":
         args.json = True
     elif name == "--identity-credentials":
@@ -295,8 +325,13 @@ def run(args: Args) -> int:
     log.info("Starting migration with flags: %s", " ".join(args.raw))
     from .app import App
 
-    app = App(config, progress=not args.no_progress, workers=args.workers)
+    if args.dask is not None and (args.workers or config.extras.workers) > 1:
+        raise UsageError("--dask cannot be combined with c7to8.workers > 1: with --dask the Dask workers run the "
+                         "shards (their number: c7to8.distributed.shards).")
+    app = App(config, progress=not args.no_progress, workers=args.workers, dask=args.dask)
     app.identity_credentials = args.identity_credentials
+    if args.runtime_concurrency is not None:
+        app.runtime_concurrency = args.runtime_concurrency  # before the engines open (pool size)
     app.progress_file = args.progress_file
     if args.dashboard:
         try:

@@ -152,6 +152,9 @@ class ExtrasConfig:
     time_zone: str = "UTC"  # zone in which C7 stored its naive timestamps
     batch_size: int = 2000  # rows per write transaction (history)
     workers: int = 1
+    runtime_concurrency: int = 1  # runtime: root instances handled at the same time (1 = sequential)
+    dask_scheduler: str | None = None  # c7to8.distributed.scheduler: tcp://HOST:PORT or local[:N]
+    dask_shards: int = 0  # c7to8.distributed.shards: shards per type, 0 = one per Dask worker
     documents: str = "upload"  # bytes/file variables: upload to C8 document store | official (skip)
     java_objects: str = "decode"  # Java-serialized objects: decode to JSON | official (skip)
     log_format: str = "text"
@@ -375,6 +378,9 @@ KNOWN_KEYS: tuple[str, ...] = (
     "c7to8.time-zone",
     "c7to8.batch-size",
     "c7to8.workers",
+    "c7to8.runtime-concurrency",
+    "c7to8.distributed.scheduler",
+    "c7to8.distributed.shards",
     "c7to8.variables.documents",
     "c7to8.variables.java-objects",
     "c7to8.log-format",
@@ -472,6 +478,10 @@ def build_config(raw: Mapping[str, object], source: str | None = None) -> Config
         time_zone=_validate_zone(g.text("c7to8.time-zone") or "UTC"),
         batch_size=g.integer("c7to8.batch-size", 2000, minimum=1),
         workers=g.integer("c7to8.workers", 1, minimum=1),
+        runtime_concurrency=check_runtime_concurrency(
+            "c7to8.runtime-concurrency", g.integer("c7to8.runtime-concurrency", 1, minimum=1)),
+        dask_scheduler=_dask_scheduler(g),
+        dask_shards=g.integer("c7to8.distributed.shards", 0, minimum=0),
         documents=g.choice("c7to8.variables.documents", ("upload", "official"), "upload"),
         java_objects=g.choice("c7to8.variables.java-objects", ("decode", "official"), "decode"),
         log_format=g.choice("c7to8.log-format", ("text", "json"), "text"),
@@ -540,6 +550,50 @@ def parse_duration_s(key: str, value: object) -> float:
         h, mi, s = m.groups()
         return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
     raise ConfigError(key, f"'{text}' is not a duration such as PT10S or 10s")
+
+
+_DASK_PROTOCOLS = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+_DASK_ADDRESS = re.compile(r"^(?:[a-z]+://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::\d+)?(?:/\S*)?$")
+_DASK_LOCAL = re.compile(r"^local(?::(?P<n>\d+))?$")
+
+
+def dask_address_problem(value: str) -> str | None:
+    """Why `value` is not a Dask scheduler address (tcp://HOST:PORT, HOST:PORT, local[:N]); None if it is."""
+    local = _DASK_LOCAL.match(value)
+    if local:
+        if local["n"] is not None and int(local["n"]) < 1:
+            return f"'{value}': a local cluster needs at least 1 worker (local:N, N >= 1)"
+        return None
+    use = "use tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786, or local[:N] for a local cluster of N processes"
+    if "://" in value and value.split("://", 1)[0] not in _DASK_PROTOCOLS:
+        return f"'{value}' has an unknown protocol ({use})"
+    if not _DASK_ADDRESS.match(value):
+        return f"'{value}' is not a Dask scheduler address ({use})"
+    return None
+
+
+def _dask_scheduler(g: _Getter) -> str | None:
+    key = "c7to8.distributed.scheduler"
+    value = (g.text(key) or "").strip()
+    if not value:
+        return None
+    problem = dask_address_problem(value)
+    if problem:
+        raise ConfigError(key, problem)
+    if g.integer("c7to8.workers", 1) > 1:
+        raise ConfigError(key, "cannot be combined with c7to8.workers > 1: Dask runs the shards "
+                               "(set their number with c7to8.distributed.shards)")
+    return value
+
+
+MAX_RUNTIME_CONCURRENCY = 64
+
+
+def check_runtime_concurrency(key: str, value: int) -> int:
+    """`c7to8.runtime-concurrency` / `--runtime-concurrency`: 1..64 (a thread and a connection each)."""
+    if not 1 <= value <= MAX_RUNTIME_CONCURRENCY:
+        raise ConfigError(key, f"must be between 1 and {MAX_RUNTIME_CONCURRENCY}, got {value}")
+    return value
 
 
 def _validate_zone(zone: str) -> str:

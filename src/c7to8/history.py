@@ -15,7 +15,8 @@ Throughput: a reader thread fetches page n+1 while page n is resolved, converted
 query. With ``--workers N`` (``c7to8.workers``) definitions are migrated first by this process,
 then N processes each migrate the process-bound types for one shard of ROOT process instance ids
 (a hierarchy stays in one worker), type by type behind a barrier; the retry loop runs afterwards
-in this process. See docs/performance.md.
+in this process. With ``--dask ADDRESS`` the same shards run as tasks on a Dask cluster
+(``c7to8.distributed``). See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Table, and_, func, literal, select
@@ -65,7 +66,7 @@ from .convert.common import (
 from .convert.interceptors import build_entity_chain, convert_entity
 from .dialects import for_engine, one_of
 from .errors import C7to8Error, SkipError, TargetError
-from .report import ProgressReporter, Summary
+from .report import ProgressReporter, Summary, TypeStats
 from .store.keys import KeyAllocator
 from .store.tracking import EntityType, TrackRow
 
@@ -148,6 +149,10 @@ def read_ahead(pages: Iterator[list[Row]], depth: int = 2) -> Iterator[list[Row]
         th.join(timeout=60)
 
 
+#: entity types that later entities look up (their keys are worth caching across pages)
+REFERENCED_TYPES = frozenset({PD, PI, FN, UT, DRD, DD, FORM, JOB})
+
+
 def _et(t: HistoryType) -> EntityType:
     return EntityType[t.value]
 
@@ -226,6 +231,51 @@ class Page:
         return k.key if k else None
 
 
+class KnownCache:
+    """C8 keys (and main rows) found or written earlier in this run, shared by later pages.
+
+    Consecutive pages refer to the same parents (the flow nodes, variables and tasks of one process
+    instance are close in time), so most lookups are answered here instead of by a query. Only
+    entities known to be migrated are kept (a miss always asks the database). Per entity type, two
+    generations of at most `size` entries each bound the memory (a flood of one type never evicts
+    another); an entry used again moves to the young generation.
+    """
+
+    #: process instances carry their whole C8 row: fewer of them
+    SIZES: ClassVar[dict[HistoryType, int]] = {HistoryType.HISTORY_PROCESS_INSTANCE: 20_000}
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.default_size = size
+        self.young: dict[HistoryType, dict[str, Known]] = {}
+        self.old: dict[HistoryType, dict[str, Known]] = {}
+
+    def get(self, t: HistoryType, c7_id: str) -> Known | None:
+        young = self.young.get(t)
+        hit = young.get(c7_id) if young is not None else None
+        if hit is None:
+            old = self.old.get(t)
+            hit = old.pop(c7_id, None) if old is not None else None
+            if hit is not None:
+                self.put(t, c7_id, hit)
+        return hit
+
+    def put(self, t: HistoryType, c7_id: str, known: Known) -> None:
+        young = self.young.get(t)
+        if young is None:
+            young = self.young[t] = {}
+        elif len(young) >= self.SIZES.get(t, self.default_size):
+            self.old[t] = young
+            young = self.young[t] = {}
+        young[c7_id] = known
+
+    def discard(self, t: HistoryType, c7_id: str) -> None:
+        self.young.get(t, {}).pop(c7_id, None)
+        self.old.get(t, {}).pop(c7_id, None)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.young.values())) + sum(map(len, self.old.values()))
+
+
 class HistoryMigrator:
     def __init__(self, app: App, progress: bool = True, shard: tuple[int, int] | None = None) -> None:
         cfg = app.config
@@ -273,6 +323,7 @@ class HistoryMigrator:
         self.batch = cfg.extras.batch_size
         self.bpmn_cache: dict[tuple[str, str], bytes | None] = {}  # user-task form links: BPMN per resource
         self._column_names: dict[str, frozenset[str]] = {}
+        self.known_cache = KnownCache()
         self.summary = Summary("c7to8 history migration")
         self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
 
@@ -308,7 +359,11 @@ class HistoryMigrator:
         with ProgressReporter(self.progress_enabled) as progress:
             self.progress = progress
             if not retry_only:
-                if self.app.workers > 1 and self.shard is None:
+                if self.app.dask is not None and self.shard is None:
+                    from .distributed import run_distributed
+
+                    run_distributed(self, self.app.dask, self.app.dask_shards)
+                elif self.app.workers > 1 and self.shard is None:
                     self._run_workers(self.app.workers)
                 else:
                     for t in MIGRATION_ORDER:
@@ -375,16 +430,32 @@ class HistoryMigrator:
         self.progress.done(t.display)
 
     # ------------------------------------------------------------------ workers
+    def definitions_then_plans(self) -> tuple[list[HistoryType], dict[HistoryType, TypePlan]]:
+        """Migrate the definition types here; return the process-bound types and their plans.
+
+        The plans are computed once, before any shard writes, so every shard (worker process or
+        Dask task) starts from the same view. Types whose C7 tables are missing have no plan.
+        """
+        rest = [t for t in MIGRATION_ORDER if t not in DEFINITION_TYPES]
+        for t in MIGRATION_ORDER:
+            if t in DEFINITION_TYPES:
+                self.migrate_type(t)
+        return rest, {t: p for t in rest if (p := self.plan(t)) is not None}
+
+    def merge_stats(self, stats: Mapping[str, TypeStats]) -> None:
+        """Add one shard's per-type statistics to this summary (time: the slowest shard)."""
+        for name, st in stats.items():
+            mine = self.summary.stats(name)
+            for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows"):
+                setattr(mine, f, getattr(mine, f) + getattr(st, f))
+            mine.seconds = max(mine.seconds, st.seconds)
+
     def _run_workers(self, n: int) -> None:
         """Definitions here, then n processes over the ROOT-instance shards, type by type."""
         import multiprocessing
         from logging.handlers import QueueListener
 
-        rest = [t for t in MIGRATION_ORDER if t not in DEFINITION_TYPES]
-        for t in MIGRATION_ORDER:
-            if t in DEFINITION_TYPES:
-                self.migrate_type(t)
-        plans = {t: p for t in rest if (p := self.plan(t)) is not None}
+        rest, plans = self.definitions_then_plans()
         log.info("Migrating process-bound history with %d workers.", n)
         ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
         barrier = ctx.Barrier(n)
@@ -423,11 +494,7 @@ class HistoryMigrator:
                     if error is None or isinstance(error, _BrokenBarrier):
                         error = exc
                     continue
-                for name, st in stats.items():
-                    mine = self.summary.stats(name)
-                    for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows"):
-                        setattr(mine, f, getattr(mine, f) + getattr(st, f))
-                    mine.seconds = max(mine.seconds, st.seconds)
+                self.merge_stats(stats)
         finally:
             for proc in procs:
                 proc.join(timeout=5 if error is not None else None)
@@ -525,6 +592,8 @@ class HistoryMigrator:
             if out.c8_key.lstrip("-").isdigit():
                 page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, out.main)
         result = writer.write(outcomes, h.spec.c8_tables)
+        if t in REFERENCED_TYPES:  # others: nothing looks them up, caching them would only evict
+            self._remember(t, page, outcomes, {f.c7_id for f in result.failures})
         if retry:
             # a skip that stays a skip was already counted in an earlier pass of this run
             stats.migrated += result.migrated
@@ -535,6 +604,16 @@ class HistoryMigrator:
             stats.skipped += result.skipped
             stats.failed += result.failed
         stats.c8_rows += result.c8_rows
+
+    def _remember(self, t: HistoryType, page: Page, outcomes: Sequence[Outcome], failed: set[str]) -> None:
+        """Put the entities this page migrated into the run's cache (not those the database refused)."""
+        cache = self.known_cache
+        for o in outcomes:
+            c7_id = o.track.c7_id
+            if not o.skipped and c7_id not in failed:
+                hit = page.known.get((t, c7_id))
+                if hit is not None:
+                    cache.put(t, c7_id, hit)
 
     def _fit(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         """Drop keys the target table does not have (patch-release columns)."""
@@ -547,12 +626,22 @@ class HistoryMigrator:
 
     # ------------------------------------------------------------------ shared lookups
     def prefetch_tracked(self, conn: Connection, page: Page, wants: Mapping[HistoryType, set[str]]) -> None:
+        cache = self.known_cache
         for t, ids in wants.items():
-            ids = {i for i in ids if i and (t, i) not in page.known}
-            if not ids:
+            missing = []
+            for i in ids:
+                if not i or (t, i) in page.known:
+                    continue
+                hit = cache.get(t, i)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    page.known[(t, i)] = hit
+            if not missing:
                 continue
-            for c7_id, (key, part) in self.tracking.keys_and_partitions(conn, _et(t), sorted(ids)).items():
-                page.known[(t, c7_id)] = Known(key, part)
+            for c7_id, (key, part) in self.tracking.keys_and_partitions(conn, _et(t), sorted(missing)).items():
+                page.known[(t, c7_id)] = known = Known(key, part)
+                cache.put(t, c7_id, known)
 
     def prefetch_c8_rows(
         self, conn: Connection, page: Page, t: HistoryType, table: str, key_col: str, required: bool = True
@@ -574,6 +663,7 @@ class HistoryMigrator:
             elif required:
                 page.deleted.add((t, c7))
                 page.known.pop((t, c7), None)
+                self.known_cache.discard(t, c7)
                 page.extra.setdefault("deleted_keys", {})[(t, c7)] = key
 
 
@@ -699,15 +789,17 @@ class Handler:
         cols, from_ = self.select_columns()
         t = self.table()
         col = t.c[self.entity_column]
-        q = select(*cols).select_from(from_).where(col.in_(list(ids)))
+        q = select(*cols).select_from(from_).where(one_of(col, list(ids), self.src.vendor))
         if self.where is not None:
             q = q.where(self.where(t))
         q = q.order_by(t.c[self.time_column], t.c["ID_"])
         out: list[Row] = []
         seen: set[str] = set()
         with self.m.c7.connect() as conn:
-            for r in conn.execute(q):
-                d = dict(r._mapping)
+            result = conn.execute(q)
+            keys = list(result.keys())
+            for r in result:
+                d = dict(zip(keys, r, strict=True))
                 if d[self.entity_column] in seen:
                     continue
                 seen.add(d[self.entity_column])
@@ -1049,8 +1141,10 @@ class VariableHandler(Handler):
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
         self._prefetch_pi(conn, page, self._pi_wants(rows))
-        scopes = {str(r["ACT_INST_ID_"]) for r in rows if r.get("ACT_INST_ID_")}
-        self.m.prefetch_tracked(conn, page, {FN: scopes, PI: scopes})
+        # the scope is the process instance itself (ACT_INST_ID_ = PROC_INST_ID_) or a flow node
+        scopes = {str(a) for r in rows if (a := r.get("ACT_INST_ID_")) and a != r.get("PROC_INST_ID_")}
+        self.m.prefetch_tracked(conn, page, {FN: scopes})
+        self.m.prefetch_tracked(conn, page, {PI: {s for s in scopes if (FN, s) not in page.known}})
         page.extra["bytes"] = self.m.values.fetch_bytes(self.m.c7, self.src, rows)
 
     def context(self, row: Row, page: Page) -> Any:

@@ -12,24 +12,33 @@ Crash safety beyond the official tool: before a C8 instance is created, its trac
 committed with the marker `PENDING`; the C8 key replaces the marker right after creation. A run that
 finds a PENDING row first looks in C8 for a root instance carrying `legacyId` = the C7 id and records
 that key instead of creating a second instance (see docs/runtime.md).
+
+Concurrency (`--runtime-concurrency N`, `c7to8.runtime-concurrency`, default 1): up to N root
+instances are handled at the same time by `runtime_pool.InstancePool`, and the migrator jobs of one
+activation batch likewise. Tracking rows of a MIGRATE run are inserted in (START_TIME_, ID_) order
+(`Turn`), so resuming at the newest CREATE_TIME never passes over an instance. With N = 1 every
+instance and job is handled inline, one after the other, as before.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, func, select, update
 
 from .c7.source import C7Source
 from .c7.values import NO_DOCUMENT_STORE
 from .c8.bpmn import parse_bpmn
 from .c8.rest import C8Client, RestError
 from .errors import SkipError, TargetError
-from .report import Summary
+from .report import Summary, TypeStats
 from .runtime_plan import (
     PENDING,
     activation_plan,
@@ -43,6 +52,7 @@ from .runtime_plan import (
     modification_body,
     pick_root_instance,
 )
+from .runtime_pool import InstancePool, Turn
 from .runtime_state import C7Instance, FlowNode, RuntimeReader, active_flow_nodes
 from .runtime_validation import C8Definition, validate_hierarchy
 from .store.tracking import EntityType, TrackRow
@@ -71,16 +81,26 @@ class RuntimeMigrator:
         prefix = self.config.c7.table_prefix if self.config.c7 else ""
         self.src = C7Source(app.c7, prefix)
         self.reader = RuntimeReader(self.src)
-        self.client = client or C8Client(self.config.client)
+        self.concurrency = max(1, int(getattr(app, "runtime_concurrency", 1) or 1))
+        self.client = client or C8Client(self.config.client, concurrency=self.concurrency)
         self.converter = VariableConverter.from_config(self.config)
         self.validation_type = self.config.effective_validation_job_type
         self.tenant_ids = set(self.config.tenant_ids)
         self._c8_defs: dict[tuple[str, str | None], C8Definition | None] = {}
+        self._defs_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
         self.summary = Summary("Runtime migration")
         self.stats = self.summary.stats(RT.display)
 
+    def _add(self, stats: TypeStats, counter: str) -> None:
+        """Count one event (thread-safe)."""
+        with self._stats_lock:
+            setattr(stats, counter, getattr(stats, counter) + 1)
+
     # ------------------------------------------------------------------ run
     def run(self, retry_only: bool = False) -> Summary:
+        if self.concurrency > 1:
+            log.info("Runtime migration handles up to %d instances at a time", self.concurrency)
         if retry_only:
             self._retry_phase()
         else:
@@ -93,25 +113,45 @@ class RuntimeMigrator:
         log.info("Fetching process instances to migrate")
         latest = self.tracking.latest_create_time(RT)
         log.debug("Latest create time: %s", latest)
+        pending = self._oldest_pending()
+        if pending is not None and latest is not None and pending < latest:
+            # a concurrent run that stopped can leave PENDING rows just below the newest row:
+            # start there, so they are read again and resolved (the rows in between are known)
+            log.info("Resuming at the oldest interrupted instance (%s) instead of %s", pending, latest)
+            latest = pending
         since = _naive(latest, self.config.extras.time_zone)
-        for page in self.reader.unfinished_roots(since, max(self.config.page_size, 1)):
-            with self.tracking.engine.connect() as conn:
-                rows = self._rows(conn, [c.id for c in page])
-            for cand in page:
-                self.stats.read += 1
-                self._handle(cand.id, self._aware(cand.start_time), rows.get(cand.id), retry=False)
+        # ordered: tracking rows are inserted in candidate order (a resume never passes over one)
+        with InstancePool(self.concurrency, ordered=True) as pool:
+            for page in self.reader.unfinished_roots(since, max(self.config.page_size, 1)):
+                with self.tracking.engine.connect() as conn:
+                    rows = self._rows(conn, [c.id for c in page])
+                for cand in page:
+                    self._add(self.stats, "read")
+                    pool.submit(partial(self._handle, cand.id, self._aware(cand.start_time), rows.get(cand.id),
+                                        False))
 
     def _retry_phase(self) -> None:
         # Collect the ids first: rows leave the skipped set while we work (keyset on C7_ID).
         ids = [c7 for c7, _, _ in self.tracking.iter_rows(RT, skipped=True, page_size=max(self.config.page_size, 1))]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            with self.tracking.engine.connect() as conn:
-                rows = self._rows(conn, chunk)
-            times = self.reader.start_times(chunk)
-            for c7_id in chunk:
-                self.stats.read += 1
-                self._handle(c7_id, self._aware(times.get(c7_id)), rows.get(c7_id), retry=True)
+        with InstancePool(self.concurrency) as pool:  # rows exist already: no insert order to keep
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                with self.tracking.engine.connect() as conn:
+                    rows = self._rows(conn, chunk)
+                times = self.reader.start_times(chunk)
+                for c7_id in chunk:
+                    self._add(self.stats, "read")
+                    pool.submit(partial(self._handle, c7_id, self._aware(times.get(c7_id)), rows.get(c7_id), True))
+
+    def _oldest_pending(self) -> datetime | None:
+        """CREATE_TIME of the oldest row still carrying the PENDING marker (None: there is none)."""
+        t = self.tracking.table
+        with self.tracking.engine.connect() as conn:
+            value: datetime | None = conn.execute(
+                select(func.min(t.c.CREATE_TIME)).where(
+                    and_(t.c["TYPE"] == RT.name, t.c.C8_KEY.is_(None), t.c.SKIP_REASON == PENDING))
+            ).scalar()
+        return value
 
     def _aware(self, ts: datetime | None) -> datetime | None:
         from .convert.common import to_c8_date
@@ -131,9 +171,11 @@ class RuntimeMigrator:
         return out
 
     # ------------------------------------------------------------------ one root instance
-    def _handle(self, c7_id: str, create_time: datetime | None, row: _Row | None, retry: bool) -> None:
+    def _handle(self, c7_id: str, create_time: datetime | None, row: _Row | None, retry: bool,
+                turn: Turn | None = None) -> None:
+        """One root instance. `turn` (concurrent MIGRATE runs) orders the insert of its tracking row."""
         if row is not None and row.c8_key is not None and not retry:
-            self.stats.already += 1
+            self._add(self.stats, "already")
         hierarchy = self.reader.hierarchy(c7_id)
         root = next((p for p in hierarchy if p.id == c7_id), None)
         state = (row.c8_key, row.reason) if row is not None else None
@@ -142,7 +184,7 @@ class RuntimeMigrator:
             if found is not None:
                 log.info("Recorded C8 process instance [%s] created for C7 ID [%s] by an interrupted run", found, c7_id)
                 self._set_key(c7_id, found)
-                self.stats.migrated += 1
+                self._add(self.stats, "migrated")
                 return
         vlog.debug("Validate C7 process instance by ID: %s", c7_id)
         reason = self.validate(c7_id, hierarchy)
@@ -158,8 +200,8 @@ class RuntimeMigrator:
             action = "skip-update"
         if action in ("skip-insert", "skip-update"):
             assert reason is not None
-            self.stats.skipped += 1
-            self._record_skip(c7_id, create_time, reason, exists=action == "skip-update")
+            self._add(self.stats, "skipped")
+            self._record_skip(c7_id, create_time, reason, exists=action == "skip-update", turn=turn)
             return
         log.debug("Starting new C8 process instance with C7 ID: [%s]", c7_id)
         if root is None:
@@ -171,11 +213,11 @@ class RuntimeMigrator:
         except SkipError as exc:
             log.info("Skipping process instance with C7 ID [%s]: %s Enable DEBUG level to print the stacktrace.",
                      c7_id, exc.reason)
-            self.stats.skipped += 1
-            self._record_skip(c7_id, create_time, exc.reason, exists=row is not None)
+            self._add(self.stats, "skipped")
+            self._record_skip(c7_id, create_time, exc.reason, exists=row is not None, turn=turn)
             return
         if row is None:
-            self._insert_pending(c7_id, create_time)
+            self._insert_pending(c7_id, create_time, turn)
         else:
             self._mark_pending(c7_id)
         try:
@@ -186,7 +228,7 @@ class RuntimeMigrator:
                               f"{root.process_definition_key}: {exc}") from exc
         self._set_key(c7_id, key)
         log.debug("Started C8 process instance with processInstanceKey: [%s]", key)
-        self.stats.migrated += 1
+        self._add(self.stats, "migrated")
 
     def validate(self, root_id: str, hierarchy: list[C7Instance]) -> str | None:
         called: dict[str, str] = {}
@@ -205,6 +247,10 @@ class RuntimeMigrator:
         )
 
     def _c8_definition(self, pi: C7Instance) -> C8Definition | None:
+        with self._defs_lock:  # threads needing the same definition wait for one lookup
+            return self._c8_definition_locked(pi)
+
+    def _c8_definition_locked(self, pi: C7Instance) -> C8Definition | None:
         k = (pi.process_definition_key, pi.tenant)
         if k in self._c8_defs:
             return self._c8_defs[k]
@@ -254,12 +300,14 @@ class RuntimeMigrator:
             raise TargetError(f"Cannot check Camunda 8 for an instance of C7 ID {root.id}: {exc}") from exc
 
     # ------------------------------------------------------------------ tracking writes
-    def _record_skip(self, c7_id: str, create_time: datetime | None, reason: str, exists: bool) -> None:
-        with self.tracking.engine.begin() as conn:
-            if exists:
+    def _record_skip(self, c7_id: str, create_time: datetime | None, reason: str, exists: bool,
+                     turn: Turn | None = None) -> None:
+        if exists:
+            with self.tracking.engine.begin() as conn:
                 self.tracking.update_retried(conn, [TrackRow(c7_id, RT, None, create_time, reason)])
-            else:
-                self.tracking.insert(conn, [TrackRow(c7_id, RT, None, create_time, reason)])
+            return
+        with _in_order(turn), self.tracking.engine.begin() as conn:
+            self.tracking.insert(conn, [TrackRow(c7_id, RT, None, create_time, reason)])
 
     def _update_reason(self, c7_id: str, reason: str | None) -> None:
         t = self.tracking.table
@@ -267,8 +315,8 @@ class RuntimeMigrator:
             conn.execute(update(t).where(and_(t.c.C7_ID == c7_id, t.c["TYPE"] == RT.name))
                          .values(SKIP_REASON=(reason[:1024] if reason else None)))
 
-    def _insert_pending(self, c7_id: str, create_time: datetime | None) -> None:
-        with self.tracking.engine.begin() as conn:
+    def _insert_pending(self, c7_id: str, create_time: datetime | None, turn: Turn | None = None) -> None:
+        with _in_order(turn), self.tracking.engine.begin() as conn:
             conn.execute(self.tracking.table.insert(), [{
                 "C7_ID": c7_id, "C8_KEY": None, "TYPE": RT.name, "CREATE_TIME": create_time,
                 "SKIP_REASON": PENDING, "PARTITION_ID": None,
@@ -291,18 +339,25 @@ class RuntimeMigrator:
         log.info("Activating migrator jobs")
         body = job_activation_body(self.config.job_type, max(self.config.page_size, 1), self.tenant_ids)
         jobs_stats = self.summary.stats("Migrator jobs")
-        while True:
-            try:
-                jobs = self.client.activate_jobs(body)
-            except RestError as exc:
-                raise TargetError(f"Failed to activate jobs for type: {self.config.job_type}: {exc}") from exc
-            log.debug("Migrator jobs found: %d", len(jobs))
-            if not jobs:
-                return
-            for job in jobs:
-                jobs_stats.read += 1
-                if self._activate(job):
-                    jobs_stats.migrated += 1
+        # the jobs of one activation batch are independent (one parked instance each): with N > 1
+        # they are modified in parallel; the next activation waits for the whole batch
+        with InstancePool(self.concurrency, name="c7to8-jobs") as pool:
+            while True:
+                try:
+                    jobs = self.client.activate_jobs(body)
+                except RestError as exc:
+                    raise TargetError(f"Failed to activate jobs for type: {self.config.job_type}: {exc}") from exc
+                log.debug("Migrator jobs found: %d", len(jobs))
+                if not jobs:
+                    return
+                for job in jobs:
+                    self._add(jobs_stats, "read")
+                    pool.submit(partial(self._activate_counted, job, jobs_stats))
+                pool.drain()
+
+    def _activate_counted(self, job: Mapping[str, Any], stats: TypeStats, turn: Turn | None = None) -> None:
+        if self._activate(job):
+            self._add(stats, "migrated")
 
     def _activate(self, job: Mapping[str, Any]) -> bool:
         pkey = str(job.get("processInstanceKey"))
@@ -336,6 +391,11 @@ class RuntimeMigrator:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _in_order(turn: Turn | None) -> AbstractContextManager[object]:
+    """The block runs after every earlier instance passed its tracking insert (concurrent MIGRATE)."""
+    return turn if turn is not None else nullcontext()
 
 
 def _naive(ts: datetime | None, zone: str) -> datetime | None:

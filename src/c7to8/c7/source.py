@@ -8,6 +8,8 @@ query per phase streamed through a server-side cursor (one sort instead of one p
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +58,7 @@ class C7Source:
         self.schema = schema
         self.metadata = MetaData(schema=schema)
         self._tables: dict[str, Table | None] = {}
+        self._tables_lock = threading.Lock()  # runtime migration reads from several threads
         self._names = self._physical_names()
 
     def _physical_names(self) -> dict[str, str]:
@@ -74,6 +77,11 @@ class C7Source:
     def is_h2(self) -> bool:
         return h2.is_h2(self.engine)
 
+    @functools.cached_property
+    def vendor(self) -> str:
+        """The SQL dialect to write for (`h2` for H2 behind its PostgreSQL server, which has no arrays)."""
+        return "h2" if self.is_h2 else self.engine.dialect.name
+
     def has(self, name: str) -> bool:
         return f"{self.prefix}{name}".upper() in self._names
 
@@ -90,6 +98,12 @@ class C7Source:
     def opt_table(self, name: str) -> Table | None:
         if name in self._tables:
             return self._tables[name]
+        with self._tables_lock:  # one reflection per table: a second Table() of a name would fail
+            if name in self._tables:
+                return self._tables[name]
+            return self._reflect(name)
+
+    def _reflect(self, name: str) -> Table | None:
         physical = self._names.get(f"{self.prefix}{name}".upper())
         t: Table | None = None
         if physical is not None:
@@ -287,8 +301,9 @@ def _streamed_pages(
         q = select(*select_cols).select_from(from_).where(and_(*conds)).order_by(*order)
         with conn_source.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=page_size).execute(q)
+            keys = list(result.keys())
             for part in result.partitions(page_size):
-                yield [dict(r._mapping) for r in part]
+                yield [dict(zip(keys, r, strict=True)) for r in part]
 
 
 def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str]) -> dict[str, bytes | None]:

@@ -1,17 +1,30 @@
 """A typed client for the Camunda 8 Orchestration Cluster REST API (v2), on httpx.
 
 Auth as `camunda.client.*` configures it (none, basic, OIDC client credentials), timeouts,
-bounded retries with exponential backoff on 429/502/503/504 and connection errors, and errors that
-name the endpoint (and the instance, when the caller passes one). Keys are JSON strings.
+bounded retries on 429/502/503/504 and connection errors (`Retry-After` honoured, else exponential
+back-off with jitter), and errors that name the endpoint (and the instance, when the caller passes
+one). Keys are JSON strings.
+
+Backpressure: the 8.9 OpenAPI documents an overloaded broker as 503 with a problem detail titled
+RESOURCE_EXHAUSTED (`ServiceUnavailable`); 429 (a rate limiter or proxy in front of the cluster, or
+another version) is treated alike. Both are retried, and both make the client's shared
+`AdaptiveLimiter` halve the number of requests it lets into flight (AIMD); when the cluster keeps
+refusing, `Backpressure` is raised.
+The client is thread-safe (httpx.Client is); one limiter is shared by every thread using it.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
+import random
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC
+from typing import Any, Literal
 
 import httpx
 
@@ -21,6 +34,10 @@ from ..errors import TargetError
 log = logging.getLogger("c7to8.rest")
 
 RETRY_STATUS = {429, 502, 503, 504}
+BACKPRESSURE_STATUS = {429, 503}
+"""Answers that mean "too much load": retried, and they lower the limiter's in-flight limit."""
+MAX_DELAY_S = 30.0
+"""Cap of one wait between attempts (Retry-After included)."""
 
 
 class RestError(TargetError):
@@ -36,6 +53,97 @@ class Unreachable(RestError):
     pass
 
 
+class Backpressure(RestError):
+    """The cluster kept answering 429/503 (backpressure) until the retries were used up."""
+
+
+# ---------------------------------------------------------------------------------------- back-off
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    None when the header is absent or unreadable; a date in the past gives 0. Decimal seconds are
+    accepted too (lenient; the RFC allows whole seconds only)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def backoff_delay(attempt: int, base_s: float, cap_s: float = MAX_DELAY_S,
+                  rng: random.Random | None = None) -> float:
+    """Exponential back-off with "equal jitter": half of min(cap, base * 2^(attempt-1)) plus a
+    random share of the other half, so parallel threads refused together do not retry together."""
+    ceiling = min(cap_s, base_s * (1 << min(max(attempt - 1, 0), 30)))
+    share: float = (rng or random).random()
+    return ceiling / 2 + share * ceiling / 2
+
+
+Outcome = Literal["success", "overload", "neutral"]
+
+
+class AdaptiveLimiter:
+    """How many requests may be in flight at once, shared by the threads of one client (AIMD).
+
+    Starts at `max_limit`. An overload answer (429/503) halves the limit (never below 1), once per
+    congestion event: answers to requests that were sent before the last decrease do not lower it
+    again. After `increase_after` successes in a row at the current limit it grows by one (never
+    above `max_limit`). `acquire` blocks while `in_flight >= limit`.
+    """
+
+    def __init__(self, max_limit: int = 1, increase_after: int = 10) -> None:
+        if max_limit < 1:
+            raise ValueError(f"max_limit must be at least 1, got {max_limit}")
+        if increase_after < 1:
+            raise ValueError(f"increase_after must be at least 1, got {increase_after}")
+        self.max_limit = max_limit
+        self.increase_after = increase_after
+        self.limit = max_limit
+        self.in_flight = 0
+        self.decreases = 0
+        self._epoch = 0
+        self._successes = 0
+        self._cond = threading.Condition()
+
+    def acquire(self) -> int:
+        """Wait for a free slot; returns a ticket to hand back to `release`."""
+        with self._cond:
+            while self.in_flight >= self.limit:
+                self._cond.wait()
+            self.in_flight += 1
+            return self._epoch
+
+    def release(self, ticket: int, outcome: Outcome) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if outcome == "overload":
+                self._successes = 0
+                if ticket == self._epoch:  # the first overload answer of this congestion event
+                    self._epoch += 1
+                    if self.limit > 1:
+                        self.limit = max(1, self.limit // 2)
+                        self.decreases += 1
+                        log.info("Camunda 8 signals backpressure: at most %d requests in flight now", self.limit)
+            elif outcome == "success":
+                self._successes += 1
+                if self._successes >= self.increase_after:
+                    self._successes = 0
+                    if self.limit < self.max_limit:
+                        self.limit += 1
+            self._cond.notify_all()
+
+
 @dataclass
 class _Token:
     value: str
@@ -43,10 +151,15 @@ class _Token:
 
 
 class C8Client:
-    def __init__(self, config: ClientConfig, max_retries: int = 5, backoff_s: float = 0.5) -> None:
+    def __init__(self, config: ClientConfig, max_retries: int = 5, backoff_s: float = 0.5,
+                 concurrency: int = 1, max_delay_s: float = MAX_DELAY_S) -> None:
         self.config = config
         self.max_retries = max_retries
         self.backoff_s = backoff_s
+        self.max_delay_s = max_delay_s
+        self.limiter = AdaptiveLimiter(max(concurrency, 1))
+        self.retries = 0  # retried attempts so far (all threads; for logs and tests)
+        self._retries_lock = threading.Lock()
         verify: bool | str = config.ca_certificate_path or True
         auth: httpx.Auth | None = None
         if config.auth_method == "basic" and config.username:
@@ -115,29 +228,60 @@ class C8Client:
         attempt = 0
         while True:
             attempt += 1
+            ticket = self.limiter.acquire()  # the slot is held for the exchange only, never while waiting
+            r: httpx.Response | None = None
+            failure: httpx.HTTPError | None = None
             try:
                 hdrs = {**(headers or {}), **self._bearer()}
                 r = self._http.request(method, path, json=json, files=files, data=data, headers=hdrs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:
+                failure = exc
+            finally:
+                self.limiter.release(ticket, _outcome(r))
+            if r is None:
                 if attempt > self.max_retries:
                     raise Unreachable(
-                        f"Camunda 8 REST API at {self.config.rest_address} cannot be reached for {label}: {exc}"
-                    ) from exc
-                self._sleep(attempt, None)
+                        f"Camunda 8 REST API at {self.config.rest_address} cannot be reached for {label}: {failure}"
+                    ) from failure
+                self._retry(attempt, None)
                 continue
             if r.status_code in ok:
                 return r
             if r.status_code in RETRY_STATUS and attempt <= self.max_retries:
-                self._sleep(attempt, r.headers.get("Retry-After"))
+                if r.status_code in BACKPRESSURE_STATUS:
+                    log.debug("%s: HTTP %d (backpressure), attempt %d, Retry-After %r", label, r.status_code,
+                              attempt, r.headers.get("Retry-After"))
+                self._retry(attempt, r.headers.get("Retry-After"))
                 continue
             detail = _problem_detail(r)
+            if r.status_code in BACKPRESSURE_STATUS:
+                advice = (f"Lower --runtime-concurrency (c7to8.runtime-concurrency, now {self.limiter.max_limit}), "
+                          "or give the cluster more resources" if self.limiter.max_limit > 1 else
+                          "Wait until it has recovered, or give it more resources")
+                raise Backpressure(
+                    f"{label}: the Camunda 8 cluster at {self.config.rest_address} kept refusing the request "
+                    f"with HTTP {r.status_code} ({detail}) after {attempt} attempts: it is overloaded "
+                    f"(backpressure). {advice}, then run the same command again; everything committed so far "
+                    "is kept.",
+                    r.status_code, detail,
+                )
             raise RestError(f"{label} failed with HTTP {r.status_code}: {detail}", r.status_code, detail)
 
+    def _retry(self, attempt: int, retry_after: str | None) -> None:
+        with self._retries_lock:
+            self.retries += 1
+        self._sleep(attempt, retry_after)
+
+    def retry_delay(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds before attempt `attempt + 1`: the server's Retry-After when it sent a readable one,
+        else exponential back-off with jitter; never more than `max_delay_s`."""
+        hinted = parse_retry_after(retry_after)
+        if hinted is not None:
+            return min(hinted, self.max_delay_s)
+        return backoff_delay(attempt, self.backoff_s, self.max_delay_s)
+
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        delay = self.backoff_s * (2 ** (attempt - 1))
-        if retry_after and retry_after.isdigit():
-            delay = max(delay, float(retry_after))
-        time.sleep(min(delay, 30.0))
+        time.sleep(self.retry_delay(attempt, retry_after))
 
     # ------------------------------------------------------------------ endpoints
     def topology(self) -> dict[str, Any]:
@@ -236,6 +380,14 @@ class C8Client:
 
     def put(self, path: str, what: str = "") -> None:
         self.request("PUT", path, what=what)
+
+
+def _outcome(r: httpx.Response | None) -> Outcome:
+    if r is None:
+        return "neutral"
+    if r.status_code in BACKPRESSURE_STATUS:
+        return "overload"
+    return "success" if r.status_code < 400 else "neutral"
 
 
 def _problem_detail(r: httpx.Response) -> str:

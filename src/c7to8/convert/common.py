@@ -7,6 +7,7 @@ the function does the correct thing and docs/history-mapping.md lists the differ
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 import math
 import re
@@ -239,6 +240,9 @@ def to_c8_date(value: object, zone: tzinfo) -> datetime | None:
     """
     if value is None:
         return None
+    if type(value) is datetime and value.tzinfo is None:  # the common case: one replace()
+        us = value.microsecond
+        return value.replace(tzinfo=zone, microsecond=us - us % 1000)
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -407,7 +411,10 @@ def _local(tag: object) -> str:
     return text.rsplit("}", 1)[-1]
 
 
+@functools.lru_cache(maxsize=32)
 def _parse_xml(xml: str | bytes) -> ET.Element:
+    """Parsed once per document (the same BPMN/DMN is asked for every task / decision instance);
+    callers only read the tree."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     return ET.fromstring(data)
 

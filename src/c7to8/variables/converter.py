@@ -82,7 +82,7 @@ class VariableConverter:
             VariableEntity.RUNTIME_VARIABLE if mode is Mode.RUNTIME else VariableEntity.HISTORIC_VARIABLE
         )
         ctx = VariableContext(var, mode, entity, self.settings)
-        run_chain(self._applicable(ctx), ctx)
+        run_chain(self._applicable(ctx), ctx, prefiltered=True)
         if not ctx.c8_value_set:
             self._fallback(ctx)
         return ctx

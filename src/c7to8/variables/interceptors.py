@@ -456,10 +456,17 @@ def build_variable_interceptors(config: Iterable[InterceptorSpec] | object = Non
     return chain
 
 
-def run_chain(chain: Sequence[VariableInterceptor], ctx: VariableContext) -> None:
-    """Run every matching interceptor in order; failures become :class:`SkipError` with the official text."""
+def run_chain(chain: Sequence[VariableInterceptor], ctx: VariableContext, prefiltered: bool = False) -> None:
+    """Run every matching interceptor in order; failures become :class:`SkipError` with the official text.
+
+    `prefiltered`: the standard entity/type filters were already applied to this chain for this kind
+    of value (only interceptors with their own ``applies_to`` are still asked).
+    """
+    standard = VariableInterceptor.applies_to
     for interceptor in chain:
-        if not interceptor.applies_to(ctx):
+        if prefiltered and type(interceptor).applies_to is standard:
+            pass
+        elif not interceptor.applies_to(ctx):
             continue
         try:
             interceptor.execute(ctx)

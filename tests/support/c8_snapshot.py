@@ -1,0 +1,83 @@
+"""Every Camunda 8 table and the tracking table as comparable rows, with keys replaced.
+
+Two runs that migrate the same Camunda 7 data (one process, `--workers N`, `--dask ...`) allocate
+different keys; `snapshot` replaces each key by the C7 id it was assigned to, so the runs compare
+row by row (`diff` names the columns that differ).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, inspect, text
+
+from c7to8.store.keys import KEY_BASE
+from tests.history_support import rows
+
+KEY_TEXT = re.compile(r"-?\d{18,}")
+IGNORED = {"MIGRATION_MAPPING", "C7TO8_KEY_SEQUENCE"}
+
+
+def _key_names(c8: Engine) -> dict[int, str]:
+    """C8 key -> 'TYPE:C7_ID' for every tracked entity (the stable name of a key across runs)."""
+    out: dict[int, str] = {}
+    for r in rows(c8, "SELECT C7_ID, TYPE, C8_KEY FROM MIGRATION_MAPPING WHERE C8_KEY IS NOT NULL"):
+        if str(r["C8_KEY"]).lstrip("-").isdigit():
+            out[int(r["C8_KEY"])] = f"{r['TYPE']}:{r['C7_ID']}"
+    return out
+
+
+def _normalize(value: Any, names: dict[int, str], run_started: datetime) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, datetime) and value.tzinfo is not None and value >= run_started:
+        return "<time of the run>"  # e.g. END_DATE of what was still active: the migration's own clock
+    if isinstance(value, int) and value >= KEY_BASE:
+        return names.get(value, "<key>")
+    if isinstance(value, str):
+        return KEY_TEXT.sub(lambda m: names.get(int(m.group()), "<key>"), value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value)
+    return value
+
+
+def snapshot(c8: Engine, run_started: datetime) -> dict[str, Counter[tuple[Any, ...]]]:
+    names = _key_names(c8)
+    out: dict[str, Counter[tuple[Any, ...]]] = {}
+    for table in sorted(inspect(c8).get_table_names()):
+        if table.upper() in IGNORED:
+            continue
+        with c8.connect() as conn:
+            result = conn.execute(text(f'SELECT * FROM "{table}"'))
+            cols = list(result.keys())
+            out[table.upper()] = Counter(
+                tuple((c.upper(), repr(_normalize(v, names, run_started))) for c, v in zip(cols, r, strict=True)) for r in result
+            )
+    out["MIGRATION_MAPPING"] = Counter(
+        (r["C7_ID"], r["TYPE"], r["C8_KEY"] is None, r["SKIP_REASON"], r["PARTITION_ID"], str(r["CREATE_TIME"]))
+        for r in rows(c8, "SELECT * FROM MIGRATION_MAPPING")
+    )
+    return out
+
+
+def diff(a: Counter[tuple[Any, ...]], b: Counter[tuple[Any, ...]]) -> str:
+    """The columns that differ between rows of the same first column (the entity's key name)."""
+    left = {r[0]: dict(r) for r in a - b}
+    right = {r[0]: dict(r) for r in b - a}
+    lines = [f"{len(left)} rows differ"]
+    for k in list(left)[:5]:
+        other = right.get(k, {})
+        lines.append(f"{k}: " + ", ".join(f"{c}: {v} vs {other.get(c)}" for c, v in left[k].items()
+                                          if other.get(c) != v))
+    return "\n".join(lines)
+
+
+def assert_same_rows(a: dict[str, Counter[tuple[Any, ...]]], b: dict[str, Counter[tuple[Any, ...]]]) -> None:
+    """Both snapshots hold the same tables with the same rows (a non-trivial amount of them)."""
+    assert sum(len(c) for c in a.values()) > 1000
+    assert a.keys() == b.keys()
+    for table in a:
+        assert a[table] == b[table], f"{table}: {diff(a[table], b[table])}"
