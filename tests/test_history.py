@@ -255,3 +255,24 @@ def test_mariadb_source_reconciles(tmp_path: Path) -> None:
         counts = reconcile(pair)
         assert counts["HISTORY_PROCESS_INSTANCE"][1] == counts["HISTORY_PROCESS_INSTANCE"][0] > 50
         assert counts["HISTORY_VARIABLE"][1] > 100
+
+
+def test_called_instances_migrate_with_their_call_activity(tmp_path: Path) -> None:
+    """A called process instance waits for its parent's call-activity flow node (official order: all
+    process instances first), a flow node for its parent flow node on a later page. c7to8 migrates
+    them as soon as what they wait for is written (tiny pages: many page boundaries), so the
+    automatic retry has no process instance or flow node left to heal."""
+    with history_pair("postgresql", tmp_path) as pair:
+        cfg = pair.config(**{"c7to8.batch-size": 7, "logging.level.root": "INFO"})
+        r = pair.run("--history", config=cfg)
+        assert r.returncode == 0, r.stderr[-3000:]
+        log = r.stdout + r.stderr
+        assert "Migrating Historic Process Instances." in log
+        assert "Retrying Historic Process Instances." not in log, log[-3000:]
+        assert "Retrying Historic Flow Nodes." not in log, log[-3000:]
+        counts = reconcile(pair)
+        c7 = pair.c7()
+        called = int(scalar(c7, "SELECT COUNT(*) FROM ACT_HI_PROCINST WHERE SUPER_PROCESS_INSTANCE_ID_ IS NOT NULL"))
+        c7.dispose()
+        assert called >= 3
+        assert counts["HISTORY_PROCESS_INSTANCE"][2] == 0 and counts["HISTORY_FLOW_NODE"][2] == 0

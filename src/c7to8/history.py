@@ -58,6 +58,7 @@ from .convert.common import (
     MIGRATION_ORDER,
     ConvertSettings,
     HistoryType,
+    Reason,
     deleted_in_c8,
     parse_dmn,
     to_c8_date,
@@ -276,6 +277,32 @@ class KnownCache:
         return sum(map(len, self.young.values())) + sum(map(len, self.old.values()))
 
 
+class WaitingRoom:
+    """Skipped rows of the current pass waiting for an entity of this run to be migrated (bounded)."""
+
+    def __init__(self, cap: int = 20_000) -> None:
+        self.cap = cap
+        self.rows: dict[str, Row] = {}
+        self.by_dep: dict[tuple[HistoryType, str], list[str]] = {}
+
+    def wait(self, dep: tuple[HistoryType, str], c7_id: str, row: Row) -> None:
+        if len(self.rows) < self.cap and c7_id not in self.rows:  # beyond: the automatic retry heals
+            self.rows[c7_id] = row
+            self.by_dep.setdefault(dep, []).append(c7_id)
+
+    def drop(self, c7_id: str) -> None:
+        self.rows.pop(c7_id, None)
+
+    def ready(self, deps: Sequence[tuple[HistoryType, str]]) -> list[Row]:
+        out = []
+        for dep in deps:
+            for c7_id in self.by_dep.pop(dep, ()):
+                row = self.rows.pop(c7_id, None)
+                if row is not None:
+                    out.append(row)
+        return out
+
+
 class HistoryMigrator:
     def __init__(self, app: App, progress: bool = True, shard: tuple[int, int] | None = None) -> None:
         cfg = app.config
@@ -412,6 +439,7 @@ class HistoryMigrator:
         started = time.monotonic()
         writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
         h.dedup_reset = False
+        waiting = WaitingRoom()
         for rows in read_ahead(h.pages(since, self.batch)):
             if plan.fresh and not h.dedup_reset:
                 # nothing of this type was tracked when the pass began and the keyset scan reads each
@@ -424,7 +452,8 @@ class HistoryMigrator:
                 fresh = [r for r in rows if str(r[h.spec.c7_id_column]) not in tracked]
             stats.read += len(rows)
             stats.already += len(rows) - len(fresh)
-            self._process(h, fresh, writer, stats)
+            done = self._process(h, fresh, writer, stats)
+            self._heal(h, fresh, done, waiting)
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
         self.progress.done(t.display)
@@ -564,11 +593,63 @@ class HistoryMigrator:
                 log.debug("%d skipped %s rows no longer exist in Camunda 7", len(gone), t.display)
         stats.seconds += time.monotonic() - started
 
+    def _heal(self, h: Handler, rows: Sequence[Row], done: Mapping[str, str | None], waiting: WaitingRoom) -> None:
+        """Migrate, right away, what was skipped only because something of this pass was not there yet.
+
+        The official order skips an entity whose parent comes later and leaves it to the automatic
+        retry after all types, and with it everything that belongs to it, type after type:
+        - a flow node or process instance whose parent of the same type is later in the time order
+          (same start time, page boundary);
+        - a called process instance: it needs its parent's call-activity flow node, and all process
+          instances come before all flow nodes; then every flow node of it.
+        Such rows wait here (bounded) for what they miss. As soon as a page of flow nodes is written,
+        the children of its call activities are migrated; as soon as a parent is migrated, what
+        waited for it is. Both in RETRY mode, exactly as the automatic retry would; what still fails is
+        left to it. The end result is the same, without a second pass over whole hierarchies.
+        """
+        id_col = h.spec.c7_id_column
+        while rows:
+            for r in rows:
+                c7_id = str(r[id_col])
+                reason = done.get(c7_id)
+                dep = h.waits_for(r, reason) if reason is not None else None
+                if dep is not None:
+                    waiting.wait(dep, c7_id, r)
+            migrated = [c7 for c7, reason in done.items() if reason is None]
+            for c7 in migrated:
+                waiting.drop(c7)
+            ready = waiting.ready([(h.type, c7) for c7 in migrated])
+            if h.type is FN:
+                ready += waiting.ready([(PI, c7) for c7 in self._heal_called(rows, done)])
+            if not ready:
+                return
+            rows = ready
+            done = self._process(h, ready, self._retry_writer(), self.summary.stats(h.type.display), retry=True)
+
+    def _heal_called(self, rows: Sequence[Row], done: Mapping[str, str | None]) -> set[str]:
+        """Retry the skipped process instances called by the call activities migrated in `rows`."""
+        children = [str(r["CALL_PROC_INST_ID_"]) for r in rows
+                    if r.get("CALL_PROC_INST_ID_") and str(r["ID_"]) in done and done[str(r["ID_"])] is None]
+        if not children:
+            return set()
+        with self.c8.connect() as conn:
+            waiting = [c for c, reason in self.tracking.skipped(conn, _et(PI), children).items() if may_heal(reason)]
+        if not waiting:
+            return set()
+        pi_h = self.handlers[PI]
+        healed = self._process(pi_h, pi_h.by_ids(waiting), self._retry_writer(), self.summary.stats(PI.display),
+                               retry=True)
+        return {c for c, reason in healed.items() if reason is None}
+
+    def _retry_writer(self) -> BatchWriter:
+        return BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=True, dialect=self.dialect)
+
     def _process(
         self, h: Handler, rows: Sequence[Row], writer: BatchWriter, stats: Any, retry: bool = False
-    ) -> None:
+    ) -> dict[str, str | None]:
+        """Convert and write one page; returns C7 id -> None (migrated) or the skip reason."""
         if not rows:
-            return
+            return {}
         page = h.prefetch(rows)
         outcomes: list[Outcome] = []
         t = h.type
@@ -592,8 +673,9 @@ class HistoryMigrator:
             if out.c8_key.lstrip("-").isdigit():
                 page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, out.main)
         result = writer.write(outcomes, h.spec.c8_tables)
+        failed = {f.c7_id: f.reason for f in result.failures}
         if t in REFERENCED_TYPES:  # others: nothing looks them up, caching them would only evict
-            self._remember(t, page, outcomes, {f.c7_id for f in result.failures})
+            self._remember(t, page, outcomes, set(failed))
         if retry:
             # a skip that stays a skip was already counted in an earlier pass of this run
             stats.migrated += result.migrated
@@ -604,6 +686,8 @@ class HistoryMigrator:
             stats.skipped += result.skipped
             stats.failed += result.failed
         stats.c8_rows += result.c8_rows
+        return {o.track.c7_id: failed.get(o.track.c7_id, o.track.reason or "skipped") if o.skipped
+                or o.track.c7_id in failed else None for o in outcomes}
 
     def _remember(self, t: HistoryType, page: Page, outcomes: Sequence[Outcome], failed: set[str]) -> None:
         """Put the entities this page migrated into the run's cache (not those the database refused)."""
@@ -681,6 +765,10 @@ class Handler:
     entity_column: str = "ID_"  # tracking id column of the base table
     log_table: bool = False  # one entity per first log row (jobs, external tasks, audit log)
     where: Callable[[Table], Any] | None = None
+    def waits_for(self, row: Row, reason: str) -> tuple[HistoryType, str] | None:
+        """The entity of the current pass whose migration can heal this skip (see HistoryMigrator._heal)."""
+        return None
+
     #: the first non-NULL of these columns decides a row's worker shard (its ROOT process instance)
     shard_columns: tuple[str, ...] = ("ROOT_PROC_INST_ID_", "PROC_INST_ID_", "ID_")
 
@@ -977,6 +1065,10 @@ class ProcessInstanceHandler(Handler):
     spec = process_instance.SPEC
     base_table = "ACT_HI_PROCINST"
     time_column = "START_TIME_"
+
+    def waits_for(self, row: Row, reason: str) -> tuple[HistoryType, str] | None:
+        sup = row.get("SUPER_PROCESS_INSTANCE_ID_")
+        return (PI, str(sup)) if sup and reason == Reason.MISSING_PARENT_PROCESS_INSTANCE else None
     shard_columns = ("ROOT_PROC_INST_ID_", "ID_")
 
     def select_columns(self) -> tuple[list[Any], Any]:
@@ -1026,6 +1118,14 @@ class FlowNodeHandler(Handler):
     spec = flow_node.SPEC
     base_table = "ACT_HI_ACTINST"
     time_column = "START_TIME_"
+
+    def waits_for(self, row: Row, reason: str) -> tuple[HistoryType, str] | None:
+        if reason == Reason.MISSING_PROCESS_INSTANCE and row.get("PROC_INST_ID_"):
+            return PI, str(row["PROC_INST_ID_"])
+        parent = row.get("PARENT_ACT_INST_ID_")
+        if reason == Reason.MISSING_PARENT_FLOW_NODE and parent and parent != row.get("PROC_INST_ID_"):
+            return FN, str(parent)
+        return None
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
         self._prefetch_pi(conn, page, self._pi_wants(rows))

@@ -177,6 +177,9 @@ def run_chain(spec: EntitySpec, ictx: EntityInterceptorContext, chain: Sequence[
             raise _failure(interceptor, spec, exc) from exc
 
 
+_NO_PRESET = EntityInterceptor.preset_parent_properties
+
+
 def run_pipeline(
     spec: EntitySpec,
     row: Mapping[str, Any],
@@ -184,12 +187,16 @@ def run_pipeline(
     chain: Iterable[EntityInterceptor] | None = None,
 ) -> Converted:
     """Steps 1–6 for one C7 row. Raises SkipError with the official reason text."""
-    interceptors: list[EntityInterceptor] = list(chain) if chain is not None else [spec.transformer()]
+    interceptors: list[EntityInterceptor]
+    if isinstance(chain, list):
+        interceptors = chain
+    else:
+        interceptors = list(chain) if chain is not None else [spec.transformer()]
     spec.precheck(row, context)
     ictx = EntityInterceptorContext(spec.entity_type, row, dict.fromkeys(spec.columns), context)
     ictx.extra["chain"] = interceptors
     for interceptor in interceptors:
-        if not interceptor.handles(spec):
+        if type(interceptor).preset_parent_properties is _NO_PRESET or not interceptor.handles(spec):
             continue
         try:
             interceptor.preset_parent_properties(ictx)

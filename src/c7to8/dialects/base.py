@@ -147,9 +147,12 @@ def normalize_rows(table: sa.Table, rows: Iterable[Row]) -> tuple[list[str], lis
     materialized: Sequence[Row] = rows if isinstance(rows, Sequence) else list(rows)
     if not materialized:
         return [], []
-    keys: set[str] = set()
-    for r in materialized:
-        keys.update(r)
+    first = materialized[0].keys()
+    keys: set[str] | Any = first
+    if not all(r.keys() == first for r in materialized):  # converters give one shape per table
+        keys = set()
+        for r in materialized:
+            keys.update(r)
     known = [col.key for col in table.c]
     unknown = keys - set(known)
     if unknown:

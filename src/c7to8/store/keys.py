@@ -10,6 +10,7 @@ block; no key is ever handed out twice, by one process or by several workers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,8 +40,7 @@ class KeyAllocator:
         self.metadata = MetaData()
         self.table = sequence_table(prefix, self.metadata)
         self._lock = threading.Lock()
-        self._next = 0
-        self._end = 0
+        self._keys: Iterator[int] = iter(())
         create_missing(engine, [self.table])
 
     def _reserve(self, n: int) -> tuple[int, int]:
@@ -64,11 +64,14 @@ class KeyAllocator:
         raise RuntimeError("could not reserve C8 keys (sequence row contention)")
 
     def next_key(self) -> int:
-        with self._lock:
-            if self._next >= self._end:
-                self._next, self._end = self._reserve(self.block)
-            value = self._next
-            self._next += 1
-        return KEY_BASE + value
+        # next() of a range iterator is atomic under the GIL: no lock while the block lasts
+        value = next(self._keys, None)
+        while value is None:
+            with self._lock:
+                value = next(self._keys, None)
+                if value is None:
+                    start, end = self._reserve(self.block)
+                    self._keys = iter(range(KEY_BASE + start, KEY_BASE + end))
+        return value
 
     __call__ = next_key

@@ -158,6 +158,20 @@ class Tracking:
             out.update({r[0]: r[1] for r in rows})
         return out
 
+    def skipped(self, conn: Connection, type_: EntityType, c7_ids: Sequence[str]) -> dict[str, str | None]:
+        """C7 id -> skip reason for the given ids that are tracked as skipped."""
+        t = self.table
+        out: dict[str, str | None] = {}
+        for chunk in _chunks([i for i in dict.fromkeys(c7_ids) if i], 1000):
+            rows = conn.execute(
+                select(t.c.C7_ID, t.c.SKIP_REASON).where(
+                    and_(t.c["TYPE"] == type_.name, one_of(t.c.C7_ID, chunk, conn.dialect.name),
+                         t.c.C8_KEY.is_(None))
+                )
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
     def keys_and_partitions(
         self, conn: Connection, type_: EntityType, c7_ids: Iterable[str]
     ) -> dict[str, tuple[int, int | None]]:
