@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Table, and_, func, literal, select
+from sqlalchemy import BigInteger, Table, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from .c7.source import C7Source, Row, keyset_pages
@@ -1082,14 +1082,19 @@ class ProcessInstanceHandler(Handler):
         self._prefetch_pi(conn, page, supers | roots)
         self._prefetch_pd(conn, page, {str(r["PROC_DEF_ID_"]) for r in rows if r.get("PROC_DEF_ID_")})
         # the call-activity flow node of each child: ACT_HI_ACTINST(PROC_INST_ID_=super, CALL_PROC_INST_ID_=id)
-        child_ids = [str(r["ID_"]) for r in rows if r.get("SUPER_PROCESS_INSTANCE_ID_")]
-        if child_ids:
+        children = [r for r in rows if r.get("SUPER_PROCESS_INSTANCE_ID_")]
+        if children:
             act = self.src.table("ACT_HI_ACTINST")
+            vendor = self.src.vendor
             calls: dict[str, str] = {}
             with self.m.c7.connect() as c7:
-                for i in range(0, len(child_ids), 500):
+                for i in range(0, len(children), 500):
+                    part = children[i:i + 500]
+                    # CALL_PROC_INST_ID_ has no index; the call activity is in the super instance (indexed)
                     q = select(act.c.CALL_PROC_INST_ID_, act.c.ID_).where(
-                        act.c.CALL_PROC_INST_ID_.in_(child_ids[i:i + 500]))
+                        one_of(act.c.PROC_INST_ID_, sorted({str(r["SUPER_PROCESS_INSTANCE_ID_"]) for r in part}),
+                               vendor),
+                        one_of(act.c.CALL_PROC_INST_ID_, [str(r["ID_"]) for r in part], vendor))
                     calls.update({str(a): str(b) for a, b in c7.execute(q)})
             page.extra["calls"] = calls
             self.m.prefetch_tracked(conn, page, {FN: set(calls.values())})
@@ -1273,12 +1278,22 @@ class _LogHandler(Handler):
         self._prefetch_pi(conn, page, self._pi_wants(rows, self.pi_col, "ROOT_PROC_INST_ID_"))
         self._prefetch_pd(conn, page, {str(r[self.pd_col]) for r in rows if r.get(self.pd_col)})
         t = self.table()
-        ids = [str(r[self.entity_column]) for r in rows]
+        ent, pi_col, vendor = t.c[self.entity_column], t.c[self.pi_col], self.src.vendor
         last: dict[str, Any] = {}
         with self.m.c7.connect() as c7:
-            for i in range(0, len(ids), 500):
-                q = (select(t.c[self.entity_column], func.max(t.c.TIMESTAMP_))
-                     .where(t.c[self.entity_column].in_(ids[i:i + 500])).group_by(t.c[self.entity_column]))
+            for i in range(0, len(rows), 500):
+                part = rows[i:i + 500]
+                # the job / task id has no index; all log rows of one entity share its process instance
+                # (indexed), or have none
+                with_pi = [r for r in part if r.get(self.pi_col)]
+                conds = []
+                if with_pi:
+                    conds.append(and_(one_of(pi_col, sorted({str(r[self.pi_col]) for r in with_pi}), vendor),
+                                      one_of(ent, [str(r[self.entity_column]) for r in with_pi], vendor)))
+                if len(with_pi) < len(part):
+                    conds.append(and_(pi_col.is_(None), one_of(
+                        ent, [str(r[self.entity_column]) for r in part if not r.get(self.pi_col)], vendor)))
+                q = select(ent, func.max(t.c.TIMESTAMP_)).where(or_(*conds)).group_by(ent)
                 last.update({str(a): b for a, b in c7.execute(q)})
         page.extra["last"] = last
         resolve_fni(self.m, conn, page, rows, "ACT_ID_", self.pi_col)

@@ -306,14 +306,17 @@ def _streamed_pages(
                 yield [dict(zip(keys, r, strict=True)) for r in part]
 
 
-def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str]) -> dict[str, bytes | None]:
-    """ACT_GE_BYTEARRAY.BYTES_ for the given ids, one IN query per 500 ids."""
+def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str],
+                vendor: str = "") -> dict[str, bytes | None]:
+    """ACT_GE_BYTEARRAY.BYTES_ for the given ids, one query per 500 ids (`= ANY` on PostgreSQL)."""
+    from ..dialects import one_of
+
     out: dict[str, bytes | None] = {}
     uniq = [i for i in dict.fromkeys(ids) if i]
     t = bytearray_table
     for i in range(0, len(uniq), 500):
         chunk = uniq[i : i + 500]
-        for rid, data in conn.execute(select(t.c.ID_, t.c.BYTES_).where(t.c.ID_.in_(chunk))):
+        for rid, data in conn.execute(select(t.c.ID_, t.c.BYTES_).where(one_of(t.c.ID_, chunk, vendor))):
             out[rid] = bytes(data) if data is not None else None
     return out
 
