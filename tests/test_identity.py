@@ -2,8 +2,9 @@
 
 No Camunda 8 server can run here: the tests cover selection (the tracking anti-join cursor),
 permission decoding, the full authorization mapping with the official skip reasons, the request
-bodies, password generation and the credentials file. The REST calls themselves (identity.py's
-orchestration) are not exercised end to end, except the failure path with Camunda 8 unreachable.
+bodies, password generation and the credentials file. The orchestration runs against Camunda 8
+unreachable, and against the PROTOCOL STUB (tests/support/c8_protocol_stub.py, not Camunda 8) for
+the skip reasons of every identity entity (tracking rows, logs, summary, save-skip-reason).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from c7to8.app import App
 from c7to8.c7.source import C7Source
@@ -359,3 +360,200 @@ def test_passwords_never_logged_when_c8_fails(world: World, tmp_path: Path, capl
         assert pw not in text_all
     assert creds.read_text() == ""  # only users actually created are written
     assert stat.S_IMODE(creds.stat().st_mode) == 0o600
+
+
+# --------------------------------------------------------------------------------------------
+# Skip reasons of every identity entity, against the PROTOCOL STUB (tests/support/c8_protocol_stub.py,
+# NOT Camunda 8: it refuses what spec identity.md §4 says Camunda 8 refuses, with the QA-observed
+# problem details). It shows what c7to8 records and logs; not that a real Camunda 8 answers the same.
+# --------------------------------------------------------------------------------------------
+BAD_EMAIL = "The provided email '@@@' is not valid."
+BAD_GROUP_ID = "The provided groupId contains illegal characters."
+BAD_TENANT_ID = "The provided tenantId contains illegal characters."
+NO_NAME = "No name provided."
+NO_OWNER = "User or group does not exist in C8"
+
+
+@pytest.fixture
+def bad_c7() -> Iterator[Any]:
+    """A fresh harness C7 database plus identity rows Camunda 8 refuses, and memberships of them."""
+    _testbed()
+    name = unique_name("c7idbad")
+    harness.postgres_dataset(admin_url("postgresql"), name)
+    url = admin_url("postgresql").set(database=name)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO ACT_ID_USER (ID_, REV_, FIRST_, LAST_, EMAIL_) VALUES ('zed', 1, 'Zed', 'Z', '@@@')",
+                "INSERT INTO ACT_ID_GROUP (ID_, REV_, NAME_, TYPE_) VALUES ('bad group', 1, 'Bad', 'WORKFLOW')",
+                "INSERT INTO ACT_ID_GROUP (ID_, REV_, NAME_, TYPE_) VALUES ('nameless', 1, '', 'WORKFLOW')",
+                "INSERT INTO ACT_ID_MEMBERSHIP (USER_ID_, GROUP_ID_) VALUES ('zed', 'accounting')",
+                "INSERT INTO ACT_ID_MEMBERSHIP (USER_ID_, GROUP_ID_) VALUES ('john', 'nameless')",
+                "INSERT INTO ACT_ID_TENANT (ID_, REV_, NAME_) VALUES ('bad tenant!', 1, 'Bad tenant')",
+                "INSERT INTO ACT_ID_TENANT_MEMBER (ID_, TENANT_ID_, USER_ID_, GROUP_ID_) "
+                "VALUES ('9001', 'tenant1', 'zed', NULL)",
+                "INSERT INTO ACT_ID_TENANT_MEMBER (ID_, TENANT_ID_, USER_ID_, GROUP_ID_) "
+                "VALUES ('9002', 'tenant2', NULL, 'bad group')",
+                "INSERT INTO ACT_RU_AUTHORIZATION (ID_, REV_, TYPE_, USER_ID_, RESOURCE_TYPE_, RESOURCE_ID_, PERMS_) "
+                "VALUES ('zzz-auth-zed', 1, 1, 'zed', 1, '*', 2)",
+            ):
+                conn.execute(text(sql))
+        yield url
+    finally:
+        engine.dispose()
+        drop_database("postgresql", name)
+
+
+def _identity_run(url: Any, stub_url: str, *, save_skip_reason: bool = True, retry: bool = False,
+                  skip_users: bool = False) -> tuple[Any, dict[tuple[str, str], tuple[str | None, str | None]], str]:
+    """One identity run; returns (summary, (TYPE, C7_ID) -> (C8_KEY, SKIP_REASON), --list-skipped output)."""
+    import io
+
+    from sqlalchemy.engine import make_url
+
+    from c7to8.config import IdentityConfig
+
+    config = Config(
+        c7=DataSourceConfig("camunda.migrator.c7.data-source", make_url(url)),
+        client=ClientConfig(rest_address=stub_url, request_timeout_s=5.0),
+        table_prefix="ID_",
+        save_skip_reason=save_skip_reason,
+        identity=IdentityConfig(skip_users=skip_users, sync_timeout_ms=200, sync_poll_interval_ms=20),
+    )
+    app = App(config, progress=False, out=io.StringIO())
+    migrator = IdentityMigrator(app, client=C8Client(config.client, max_retries=0),
+                                password_generator=lambda: "Pw-1234567890abc")
+    try:
+        summary = migrator.run(retry_only=retry)
+        assert app.identity("LIST_SKIPPED") == 0
+        listing = app.out.getvalue()  # type: ignore[attr-defined]
+        t = app.tracking.table
+        with app.tracking.engine.connect() as conn:
+            rows = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
+                select(t.c["TYPE"], t.c.C7_ID, t.c.C8_KEY, t.c.SKIP_REASON))}
+    finally:
+        migrator.close()
+        app.close()
+    return summary, rows, listing
+
+
+def _skipped(rows: dict[tuple[str, str], tuple[str | None, str | None]]) -> dict[tuple[str, str], str | None]:
+    return {k: reason for k, (key, reason) in rows.items() if key is None}
+
+
+def test_every_identity_skip_has_its_reason_in_the_tracking_table(bad_c7: Any, caplog: pytest.LogCaptureFixture,
+                                                                   ) -> None:
+    from tests.support.c8_protocol_stub import C8ProtocolStub
+
+    caplog.set_level(logging.INFO, logger="io.camunda.migration.data.IdentityMigrator")
+    with C8ProtocolStub().running() as stub:
+        summary, rows, listing = _identity_run(bad_c7, stub.url)
+    skipped = _skipped(rows)
+    auth_skips = {k: v for k, v in skipped.items() if k[0] == "AUTHORIZATION"}
+    assert {k: v for k, v in skipped.items() if k[0] != "AUTHORIZATION"} == {
+        ("USER", "zed"): BAD_EMAIL,                 # official: never stored for users
+        ("GROUP", "bad group"): BAD_GROUP_ID,       # official: never stored for groups
+        ("GROUP", "nameless"): NO_NAME,
+        ("TENANT", "bad tenant!"): BAD_TENANT_ID,
+    }
+    assert auth_skips[("AUTHORIZATION", "zzz-auth-zed")] == NO_OWNER
+    assert all(auth_skips.values()), "every skipped authorization has its reason"
+    # the good entities were created and their good memberships assigned
+    assert set(stub.users) == {"demo", "john", "mary", "peter", "sally"}
+    assert set(stub.groups) == {"accounting", "auditors", "camunda-admin", "management", "sales"}
+    assert ("accounting", "john") in stub.group_members and ("accounting", "zed") not in stub.group_members
+    assert ("tenant1", "USER", "demo") in stub.tenant_members
+
+    # --list-skipped lists the skipped identity entities (ids only, official format)
+    assert "Previously skipped [Users]:\nzed\n" in listing
+    assert "Previously skipped [Groups]:\nbad group\nnameless\n" in listing
+    assert "Previously skipped [Tenants]:\nbad tenant!\n" in listing
+    assert "zzz-auth-zed\n" in listing.split("Previously skipped [Authorizations]:\n")[1]
+
+    # memberships are not tracked (no official TYPE): WARNING with the cause, counted in the summary
+    assert not any(k[0] not in ("USER", "GROUP", "TENANT", "AUTHORIZATION") for k in rows)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert ("There was an error while migrating group membership for group [accounting] and user [zed]: Failed to "
+            "create group membership for group [accounting] and user [zed], check logs for details") in warnings
+    assert (f"Group membership for group [accounting] and user [zed] was skipped: user [zed] does not exist in "
+            f"Camunda 8: its migration was skipped ({BAD_EMAIL}). Fix that and run --identity --retry-skipped, then "
+            "assign it in Camunda 8: PUT /v2/groups/accounting/users/zed") in warnings
+    assert ("There was an error while migrating tenant membership for tenant [tenant1] and USER [zed]: Failed to "
+            "create tenant membership for tenant [tenant1] and user [zed], check logs for details") in warnings
+    assert any(w.startswith("Tenant membership for tenant [tenant2] and group [bad group] was skipped: group "
+                            f"[bad group] does not exist in Camunda 8: its migration was skipped ({BAD_GROUP_ID})")
+               and w.endswith("PUT /v2/tenants/tenant2/groups/bad%20group") for w in warnings)
+    assert "User [zed] was skipped: " + BAD_EMAIL in warnings
+    assert f"Group with ID [nameless] (name: ) was skipped: {NO_NAME}" in warnings
+
+    gm, tm = summary.types["Group membership"], summary.types["Tenant membership"]
+    assert (gm.read, gm.migrated, gm.failed) == (8, 7, 1)
+    assert (tm.read, tm.migrated, tm.failed) == (7, 5, 2)
+    assert summary.types["User"].skipped == 1 and summary.types["Group"].skipped == 2
+    assert summary.types["Tenant"].skipped == 1
+    reasons = {(t, r): n for t, r, n in summary.reasons}
+    assert reasons[("User", BAD_EMAIL)] == 1
+    assert reasons[("Group", BAD_GROUP_ID)] == 1 and reasons[("Group", NO_NAME)] == 1
+    assert reasons[("Group membership", "user does not exist in Camunda 8: its migration was skipped")] == 1
+    assert reasons[("Tenant membership", "user does not exist in Camunda 8: its migration was skipped")] == 1
+    assert reasons[("Tenant membership", "group does not exist in Camunda 8: its migration was skipped")] == 1
+    assert any("membership(s) could not be created" in n for n in summary.notes)
+
+
+def test_retry_keeps_or_clears_user_and_group_reasons(bad_c7: Any) -> None:
+    from tests.support.c8_protocol_stub import C8ProtocolStub
+
+    with C8ProtocolStub().running() as stub:
+        _identity_run(bad_c7, stub.url)
+        engine = create_engine(bad_c7)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE ACT_ID_USER SET EMAIL_ = 'zed@example.com' WHERE ID_ = 'zed'"))
+                conn.execute(text("UPDATE ACT_ID_GROUP SET NAME_ = 'Named now' WHERE ID_ = 'nameless'"))
+        finally:
+            engine.dispose()
+        summary, rows, _ = _identity_run(bad_c7, stub.url, retry=True)
+    assert rows[("USER", "zed")] == ("1", None)             # migrated, reason cleared
+    assert rows[("GROUP", "nameless")] == ("1", None)
+    assert rows[("GROUP", "bad group")] == (None, BAD_GROUP_ID)  # still skipped: reason kept (was set NULL)
+    assert rows[("TENANT", "bad tenant!")] == (None, BAD_TENANT_ID)
+    assert ("nameless", "john") in stub.group_members  # memberships follow a retried group
+    assert summary.types["Group"].skipped == 1 and summary.types["Group"].migrated == 1
+
+
+def test_save_skip_reason_false_stores_no_reason_but_logs_it(bad_c7: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.support.c8_protocol_stub import C8ProtocolStub
+
+    caplog.set_level(logging.WARNING, logger="io.camunda.migration.data.IdentityMigrator")
+    with C8ProtocolStub().running() as stub:
+        summary, rows, listing = _identity_run(bad_c7, stub.url, save_skip_reason=False)
+        skipped = _skipped(rows)
+        assert {("USER", "zed"), ("GROUP", "bad group"), ("GROUP", "nameless"), ("TENANT", "bad tenant!"),
+                ("AUTHORIZATION", "zzz-auth-zed")} <= set(skipped)
+        assert set(skipped.values()) == {None}
+        # a retry that fails again writes no reason either
+        _, rows, _ = _identity_run(bad_c7, stub.url, save_skip_reason=False, retry=True)
+        assert set(_skipped(rows).values()) == {None}
+    assert "Previously skipped [Users]:\nzed\n" in listing
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "User [zed] was skipped: " + BAD_EMAIL in warnings
+    assert ("User", BAD_EMAIL, 1) in summary.reasons
+    assert any("save-skip-reason is false" in n for n in summary.notes)
+
+
+def test_membership_reason_names_skip_users(bad_c7: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.support.c8_protocol_stub import C8ProtocolStub
+
+    caplog.set_level(logging.WARNING, logger="io.camunda.migration.data.IdentityMigrator")
+    with C8ProtocolStub().running() as stub:
+        summary, rows, _ = _identity_run(bad_c7, stub.url, skip_users=True)
+    assert not stub.users and not stub.group_members
+    assert not any(k[0] == "USER" for k in rows)
+    gm = summary.types["Group membership"]
+    assert (gm.read, gm.migrated, gm.failed) == (8, 0, 8)
+    why = "camunda.migrator.identity.skip-users is enabled, so c7to8 did not create it"
+    assert ("Group membership", f"user does not exist in Camunda 8: {why}", 8) in summary.reasons
+    assert (f"Group membership for group [accounting] and user [john] was skipped: user [john] does not exist in "
+            f"Camunda 8: {why}. Create or sync it, then assign it in Camunda 8: PUT /v2/groups/accounting/users/john"
+            ) in [r.getMessage() for r in caplog.records]

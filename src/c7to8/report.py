@@ -22,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 log = logging.getLogger("c7to8.progress")
 
@@ -72,7 +73,7 @@ class Summary:
         for t in self.types.values():
             style = "bold red" if t.skipped or t.failed else None
             table.add_row(
-                t.name, f"{t.read:,}", f"{t.migrated:,}", f"{t.skipped:,}", f"{t.failed:,}", f"{t.already:,}",
+                Text(t.name), f"{t.read:,}", f"{t.migrated:,}", f"{t.skipped:,}", f"{t.failed:,}", f"{t.already:,}",
                 f"{t.c8_rows:,}", f"{t.seconds:.2f}", f"{t.rate:,.0f}", style=style,
             )
             tot.read += t.read
@@ -95,10 +96,10 @@ class Summary:
             rt.add_column("reason")
             rt.add_column("count", justify="right")
             for type_name, reason, count in self.reasons:
-                rt.add_row(type_name, reason, f"{count:,}")
+                rt.add_row(Text(type_name), Text(reason), f"{count:,}")  # reasons hold [ids]: no markup
             console.print(rt)
         for note in self.notes:
-            console.print(note)
+            console.print(Text(note))
         if tot.skipped:
             console.print(
                 f"[bold red]{tot.skipped:,} entities were skipped[/]: see them with --list-skipped, "

@@ -8,6 +8,13 @@ What it is: a small `http.server` on 127.0.0.1 (one thread per connection) that 
     POST /v2/process-instances/{key}/modification
     POST /v2/jobs/activation                     POST /v2/documents
 
+and, for identity migration (see "Identity endpoints" below),
+
+    POST /v2/users | /v2/groups | /v2/tenants | /v2/authorizations
+    GET  /v2/users/{username} | /v2/groups/{groupId} | /v2/tenants/{tenantId}
+    PUT  /v2/groups/{groupId}/users/{username} | /v2/tenants/{tenantId}/users/{username}
+         | /v2/tenants/{tenantId}/groups/{groupId}
+
 with bodies shaped after the Camunda 8.9 OpenAPI in /work/shared/reference/c8-rest/8.9 (required
 fields present, keys as strings, problem details on errors). It serves the harness's C8 models
 (`harness/c8/*.bpmn`) as deployed definitions, records every creation, counts creation requests in
@@ -32,6 +39,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,6 +102,13 @@ class C8ProtocolStub:
         self.documents: list[str] = []
         self.requests: Counter[str] = Counter()  # "METHOD /path-template" -> count
         self._server: ThreadingHTTPServer | None = None
+        # identity (protocol stub state, see "Identity endpoints")
+        self.users: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.tenants: dict[str, dict[str, Any]] = {}
+        self.group_members: set[tuple[str, str]] = set()  # (groupId, username)
+        self.tenant_members: set[tuple[str, str, str]] = set()  # (tenantId, "USER"|"GROUP", id)
+        self.authorizations: dict[str, dict[str, Any]] = {}  # authorizationKey -> request body
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -127,6 +142,7 @@ class C8ProtocolStub:
 
             do_GET = _serve
             do_POST = _serve
+            do_PUT = _serve  # identity assignments
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
@@ -200,6 +216,9 @@ class C8ProtocolStub:
                                     "documentId": doc_id, "contentHash": None,
                                     "metadata": {"contentType": "application/octet-stream", "fileName": doc_id,
                                                  "size": len(body), "customProperties": {}}})
+        identity = self._identity(method, path, data)
+        if identity is not None:
+            return identity
         return self._problem(404, "NOT_FOUND", f"the protocol stub does not serve {method} {path}", path)
 
     # ------------------------------------------------------------------ endpoints
@@ -316,6 +335,84 @@ class C8ProtocolStub:
                       xml, re.S)
         assert m is not None, f"call activity {element_id} not found in {parent.process_definition_id}"
         return m.group(1).decode()
+
+
+    # ------------------------------------------------------------------ identity endpoints
+    # Identity endpoints. PROTOCOL STUB, NOT Camunda 8: it keeps users, groups, tenants, memberships
+    # and authorizations in dicts and refuses creations with the server-side checks listed in
+    # /work/shared/spec/identity.md §4 (id patterns, required names, email syntax, existing owner),
+    # using the problem `detail` texts the official QA observed from a real Camunda 8 where the spec
+    # gives one (email, groupId, tenantId, "No name provided.", authorization owner); the username
+    # text and the duplicate (409) texts are the stub's own. It is eventually consistent in no way
+    # (a creation is readable at once) and checks nothing else of the OpenAPI.
+    USERNAME = re.compile(r"^[a-zA-Z0-9_~@.+-]{1,256}$")
+    GROUP_ID = re.compile(r"^[a-zA-Z0-9_~@.+-]{1,256}$")
+    TENANT_ID = re.compile(r"^(<default>|[\w.-]{1,31})$")
+    EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    def _identity(self, method: str, path: str, data: Any) -> tuple[int, dict[str, str], bytes] | None:
+        parts = [urllib.parse.unquote(x) for x in path.split("/")[2:]]  # after "/v2/"
+        body: dict[str, Any] = data if isinstance(data, dict) else {}
+        stores = {"users": self.users, "groups": self.groups, "tenants": self.tenants}
+        with self.lock:
+            if method == "POST" and parts in (["users"], ["groups"], ["tenants"]):
+                return self._identity_create(parts[0], body, path)
+            if method == "POST" and parts == ["authorizations"]:
+                owner, owner_type = str(body.get("ownerId")), body.get("ownerType")
+                store = self.users if owner_type == "USER" else self.groups
+                if owner not in store:
+                    return self._problem(404, "NOT_FOUND", (
+                        "Command 'CREATE' rejected with code 'NOT_FOUND': Expected to create or update "
+                        f"authorization with ownerId or resourceId '{owner}', but a "
+                        f"{'user' if owner_type == 'USER' else 'group'} with this ID does not exist."), path)
+                key = self._key()
+                self.authorizations[key] = body
+                return self._json(201, {"authorizationKey": key})
+            if method == "GET" and len(parts) == 2 and parts[0] in stores:
+                entity = stores[parts[0]].get(parts[1])
+                if entity is None:
+                    return self._problem(404, "NOT_FOUND", f"{parts[0][:-1]} {parts[1]} not found (protocol stub)",
+                                         path)
+                return self._json(200, entity)
+            if method == "PUT" and len(parts) == 4 and parts[0] in ("groups", "tenants") \
+                    and parts[2] in ("users", "groups") and (parts[0], parts[2]) != ("groups", "groups"):
+                owner_id, member_kind, member = parts[1], parts[2], parts[3]
+                if owner_id not in stores[parts[0]] or member not in stores[member_kind]:
+                    return self._problem(404, "NOT_FOUND", f"{parts[0][:-1]} {owner_id} or {member_kind[:-1]} "
+                                         f"{member} not found (protocol stub)", path)
+                if parts[0] == "groups":
+                    self.group_members.add((owner_id, member))
+                else:
+                    self.tenant_members.add((owner_id, "USER" if member_kind == "users" else "GROUP", member))
+                return 204, {}, b""
+        return None
+
+    def _identity_create(self, kind: str, body: dict[str, Any], path: str) -> tuple[int, dict[str, str], bytes]:
+        """POST /v2/users | groups | tenants (lock held)."""
+        if kind == "users":
+            uid = str(body.get("username") or "")
+            if not self.USERNAME.match(uid):
+                return self._problem(400, "INVALID_ARGUMENT", "The provided username contains illegal characters.",
+                                     path)
+            email = body.get("email")
+            if email and not self.EMAIL.match(str(email)):
+                return self._problem(400, "INVALID_ARGUMENT", f"The provided email '{email}' is not valid.", path)
+            if uid in self.users:
+                return self._problem(409, "ALREADY_EXISTS", f"A user with username '{uid}' already exists.", path)
+            self.users[uid] = {"username": uid, "name": body.get("name"), "email": email}
+            return self._json(201, self.users[uid])
+        id_field, pattern, store = (("groupId", self.GROUP_ID, self.groups) if kind == "groups"
+                                    else ("tenantId", self.TENANT_ID, self.tenants))
+        eid = str(body.get(id_field) or "")
+        if not pattern.match(eid):
+            return self._problem(400, "INVALID_ARGUMENT", f"The provided {id_field} contains illegal characters.",
+                                 path)
+        if not body.get("name"):
+            return self._problem(400, "INVALID_ARGUMENT", "No name provided.", path)
+        if eid in store:
+            return self._problem(409, "ALREADY_EXISTS", f"A {kind[:-1]} with ID '{eid}' already exists.", path)
+        store[eid] = {id_field: eid, "name": body["name"]}
+        return self._json(201, store[eid])
 
 
 def http_date(seconds_from_now: float) -> str:
