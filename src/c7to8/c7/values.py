@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ..config import Config
 from ..dialects import VendorProperties
 from ..errors import SkipError, TargetError
-from ..variables import C7Variable, DocumentUpload, VariableConverter
+from ..variables import C7Variable, DocumentUpload, HistoryValue, VariableConverter
 from ..variables.model import VariableEntity, VariableSettings
 from .source import C7Source, fetch_bytes
 
@@ -51,6 +51,34 @@ def c7_variable(row: Mapping[str, Any], data: bytes | None, entity: VariableEnti
     )
 
 
+def history_value(
+    converter: VariableConverter,
+    row: Mapping[str, Any],
+    data: bytes | None,
+    entity: VariableEntity,
+    name_col: str,
+    truncate: bool | None = None,
+) -> HistoryValue | DocumentUpload:
+    """``converter.to_history(c7_variable(row, data, entity, name_col))``.
+
+    Simple types whose chain is just their built-in transformer skip building the ``C7Variable``
+    (``VariableConverter.simple_history``); the result is the same.
+    """
+    fast = converter.simple_history(
+        str(row.get(name_col) or ""),
+        row.get("VAR_TYPE_") or row.get("TYPE_"),
+        entity,
+        row.get("LONG_"),
+        row.get("DOUBLE_"),
+        row.get("TEXT_"),
+        row.get("TEXT2_"),
+        truncate,
+    )
+    if fast is not None:
+        return fast
+    return converter.to_history(c7_variable(row, data, entity, name_col), truncate=truncate)
+
+
 class HistoryValues:
     """Value conversion for the history orchestrator."""
 
@@ -76,15 +104,14 @@ class HistoryValues:
         if not ids or not src.has("ACT_GE_BYTEARRAY"):
             return {}
         with engine.connect() as conn:
-            found = fetch_bytes(conn, src.table("ACT_GE_BYTEARRAY"), ids)
+            found = fetch_bytes(conn, src.table("ACT_GE_BYTEARRAY"), ids, src.vendor)
         return {k: v for k, v in found.items() if v is not None}
 
     # ---------------------------------------------------------------- converters' callables
     def value_columns_fn(self, data: bytes | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
         def columns(row: Mapping[str, Any]) -> Mapping[str, Any]:
-            var = c7_variable(row, data, VariableEntity.HISTORIC_VARIABLE, "NAME_")
             self._check_bytes_present(row, data)
-            result = self.converter.to_history(var)
+            result = history_value(self.converter, row, data, VariableEntity.HISTORIC_VARIABLE, "NAME_")
             if isinstance(result, DocumentUpload):
                 result = self.converter.history_from_document(result, self._upload(result))
             return result.columns
@@ -98,7 +125,7 @@ class HistoryValues:
             name_col = "VAR_NAME_" if is_output else "CLAUSE_ID_"
             data = bytes_map.get(str(row.get("BYTEARRAY_ID_"))) if row.get("BYTEARRAY_ID_") else None
             self._check_bytes_present(row, data)
-            result = self.converter.to_history(c7_variable(row, data, entity, name_col), truncate=False)
+            result = history_value(self.converter, row, data, entity, name_col, truncate=False)
             if isinstance(result, DocumentUpload):
                 result = self.converter.history_from_document(result, self._upload(result), truncate=False)
             return result.text

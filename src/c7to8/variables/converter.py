@@ -9,9 +9,12 @@ from typing import Any
 from ..errors import SkipError, TargetError
 from .history import variable_columns
 from .interceptors import (
+    SIMPLE_BUILTINS,
+    SimpleValueFunction,
     VariableContext,
     VariableInterceptor,
     build_variable_interceptors,
+    interceptor_failure,
     run_chain,
 )
 from .jsontext import dumps, to_json_compatible
@@ -32,6 +35,8 @@ from .model import (
 log = logging.getLogger("c7to8.variables")
 
 _KNOWN_FORMATS = (JAVA_SERIALIZED, JSON_FORMAT, XML_FORMAT)
+_MISSING: Any = object()
+_MAX_CACHED_KINDS = 1000
 
 
 class VariableConverter:
@@ -41,17 +46,29 @@ class VariableConverter:
     (official texts where the official tool has one). ``bytes``/``file`` values come back as a
     :class:`DocumentUpload`; after uploading it, finish with ``runtime_from_document`` /
     ``history_from_document``.
+
+    History fast path: when the chain for a kind of value (entity, C7 type) is nothing but the
+    unmodified built-in transformer of a simple type (null, boolean, short, integer, long, double,
+    string, date), ``to_history`` calls that transformer's function from
+    :data:`~c7to8.variables.interceptors.SIMPLE_BUILTINS` directly instead of running the chain; the
+    result is identical. `fast_path=False` always runs the chain (tests, diagnosis).
     """
 
     def __init__(
-        self, settings: VariableSettings | None = None, interceptors: Sequence[VariableInterceptor] | None = None
+        self,
+        settings: VariableSettings | None = None,
+        interceptors: Sequence[VariableInterceptor] | None = None,
+        *,
+        fast_path: bool = True,
     ) -> None:
         self.settings = settings or VariableSettings()
         self.settings.tz()  # fail early on a bad zone
         self.interceptors: list[VariableInterceptor] = (
             list(interceptors) if interceptors is not None else build_variable_interceptors()
         )
+        self._fast_path = fast_path  # decided per kind and cached: fixed for the converter's life
         self._chains: dict[tuple[object, ...], list[VariableInterceptor]] = {}
+        self._fast: dict[tuple[object, ...], tuple[str, SimpleValueFunction] | None] = {}
 
     def _applicable(self, ctx: VariableContext) -> list[VariableInterceptor]:
         """The chain filtered by the standard entity/type filters, computed once per kind of value.
@@ -65,10 +82,31 @@ class VariableConverter:
                 i for i in self.interceptors
                 if type(i).applies_to is not VariableInterceptor.applies_to or i.applies_to(ctx)
             ]
-            if len(self._chains) > 1000:
+            if len(self._chains) > _MAX_CACHED_KINDS:
                 self._chains.clear()
             self._chains[key] = chain
         return chain
+
+    def _fast_kind(self, entity: VariableEntity, type_name: str | None) -> tuple[str, SimpleValueFunction] | None:
+        """(built-in class name, its value function) if the history chain of this kind is just that built-in.
+
+        Decided once per (entity, C7 type name): `_applicable` depends on nothing else.
+        """
+        key = (entity, type_name)
+        found: tuple[str, SimpleValueFunction] | None = self._fast.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        found = None
+        probe = VariableContext(C7Variable("", type_name, entity=entity), Mode.HISTORY, entity, self.settings)
+        builtin = SIMPLE_BUILTINS.get(probe.value_type)
+        if self._fast_path and builtin is not None:
+            chain = self._applicable(probe)
+            if len(chain) == 1 and _is_plain(chain[0], builtin[0]):
+                found = (builtin[0].__name__, builtin[1])
+        if len(self._fast) > _MAX_CACHED_KINDS:
+            self._fast.clear()
+        self._fast[key] = found
+        return found
 
     @classmethod
     def from_config(cls, config: Any) -> VariableConverter:
@@ -131,6 +169,12 @@ class VariableConverter:
         `truncate` defaults to True for historic variables and False for decision inputs/outputs
         (their tables have no preview columns).
         """
+        entity = var.entity or VariableEntity.HISTORIC_VARIABLE
+        fast = self._fast_kind(entity, var.type_name)
+        if fast is not None:
+            return self._simple_history(
+                fast, var.name, var.long_value, var.double_value, var.text, var.text2, entity, truncate
+            )
         ctx = self.context(var, Mode.HISTORY)
         if isinstance(ctx.c8_value, DocumentUpload):
             return ctx.c8_value
@@ -138,6 +182,46 @@ class VariableConverter:
         if text is None:
             text = self._history_text(var.name, ctx.c8_value)
         return self._history_value(var.name, text, ctx.entity, truncate)
+
+    def simple_history(
+        self,
+        name: str,
+        type_name: str | None,
+        entity: VariableEntity,
+        long_value: Any,
+        double_value: Any,
+        text: Any,
+        text2: Any,
+        truncate: bool | None = None,
+    ) -> HistoryValue | None:
+        """``to_history`` of the C7Variable with these fields (no bytes, no scope fields), if the fast path applies.
+
+        None if this kind of value needs the interceptor chain: then build the ``C7Variable`` and call
+        ``to_history``. Saves building a ``C7Variable`` for the common simple types.
+        """
+        fast = self._fast_kind(entity, type_name)
+        if fast is None:
+            return None
+        return self._simple_history(fast, name, long_value, double_value, text, text2, entity, truncate)
+
+    def _simple_history(
+        self,
+        fast: tuple[str, SimpleValueFunction],
+        name: str,
+        long_value: Any,
+        double_value: Any,
+        text: Any,
+        text2: Any,
+        entity: VariableEntity,
+        truncate: bool | None,
+    ) -> HistoryValue:
+        try:
+            value = fast[1](long_value, double_value, text, text2, self.settings)
+        except SkipError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as run_chain: a failing built-in becomes a skip
+            raise interceptor_failure(fast[0], name) from exc
+        return self._history_value(name, self._history_text(name, value), entity, truncate)
 
     def _history_text(self, name: str, value: Any) -> str:
         try:
@@ -167,6 +251,14 @@ class VariableConverter:
         """The history value of an uploaded document: the reference as compact JSON text."""
         value = document_value(reference)
         return self._history_value(upload.variable_name, dumps(value), upload.entity, truncate)
+
+
+def _is_plain(interceptor: VariableInterceptor, builtin: type[VariableInterceptor]) -> bool:
+    """`interceptor` is an instance of exactly `builtin` with nothing overridden on the instance."""
+    if type(interceptor) is not builtin:
+        return False
+    own = vars(interceptor)
+    return "execute" not in own and "applies_to" not in own
 
 
 def _not_json(name: str, value: Any) -> SkipError:

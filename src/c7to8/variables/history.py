@@ -6,6 +6,7 @@ preview truncation, so rows written by c7to8 look like rows written by the Camun
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 C8_TYPE_NULL = "NULL"
@@ -18,29 +19,25 @@ _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 
 
+_PARSABLE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)")
+
+
 def _is_parsable(text: str) -> bool:
-    """commons-lang3 ``NumberUtils.isParsable``: ``-?digits`` with at most one ``.``, not ending in ``.``."""
-    if not text or text.endswith("."):
-        return False
-    body = text[1:] if text.startswith("-") else text
-    if not body:
-        return False
-    points = 0
-    for ch in body:
-        if ch == ".":
-            points += 1
-            if points > 1:
-                return False
-        elif not ("0" <= ch <= "9"):
-            return False
-    return True
+    """commons-lang3 ``NumberUtils.isParsable``: ``-?digits`` with at most one ``.``, not ending in ``.``.
+
+    ASCII digits only; the ``.`` may come first (``.5``, ``-.5``) but not last.
+    """
+    return _PARSABLE.fullmatch(text) is not None
 
 
 def value_type(text: str | None) -> str:
     """Camunda 8's ``ValueTypeUtil.getValueType`` for a value string."""
-    if text is None or text.lower() == "null":
+    if text is None:
         return C8_TYPE_NULL
-    if text.lower() in ("true", "false"):
+    lowered = text.lower()
+    if lowered == "null":
+        return C8_TYPE_NULL
+    if lowered in ("true", "false"):
         return C8_TYPE_BOOLEAN
     if not _is_parsable(text):
         return C8_TYPE_STRING
@@ -108,9 +105,10 @@ def variable_columns(
     if not truncate:
         return row
     preview = text
-    if _utf16_len(preview) > preview_size:
+    # a character is at most 2 UTF-16 code units and 4 UTF-8 bytes: short texts need no counting
+    if 2 * len(preview) > preview_size and _utf16_len(preview) > preview_size:
         preview = _cut_utf16(preview, preview_size)
-    if max_bytes is not None:
+    if max_bytes is not None and 4 * len(preview) > max_bytes:
         preview = _cut_utf8(preview, max_bytes)
     if preview != text:
         row["VAR_VALUE"] = preview

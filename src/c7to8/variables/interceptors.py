@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, ClassVar
@@ -46,6 +46,7 @@ from .model import (
     ValueType,
     VariableEntity,
     VariableSettings,
+    string_value,
 )
 from .xmltext import reserialize
 
@@ -160,11 +161,11 @@ class VariableContext:
         var = self.variable
         t = var.value_type
         if t is ValueType.BOOLEAN:
-            return None if var.long_value is None else var.long_value == 1
+            return c7_boolean(var.long_value)
         if t is ValueType.SHORT:
-            return None if var.long_value is None else _wrap(var.long_value, 16)
+            return c7_short(var.long_value)
         if t is ValueType.INTEGER:
-            return None if var.long_value is None else _wrap(var.long_value, 32)
+            return c7_integer(var.long_value)
         if t is ValueType.LONG:
             return var.long_value
         if t is ValueType.DOUBLE:
@@ -190,6 +191,45 @@ def _wrap(value: int, bits: int) -> int:
     mask = (1 << bits) - 1
     value &= mask
     return value - (1 << bits) if value >> (bits - 1) else value
+
+
+# Typed C7 values and built-in C8 values of the simple types. ``VariableContext.c7_value``, the
+# built-in transformers and the converter's history fast path all call these, so both ways give
+# the very same value.
+
+
+def c7_boolean(long_value: int | None) -> bool | None:
+    """A C7 ``boolean`` from ``LONG_`` (1 is true)."""
+    return None if long_value is None else long_value == 1
+
+
+def c7_short(long_value: int | None) -> int | None:
+    """A C7 ``short`` from ``LONG_`` (wrapped to 16 bits like the Java cast)."""
+    return None if long_value is None else _wrap(long_value, 16)
+
+
+def c7_integer(long_value: int | None) -> int | None:
+    """A C7 ``integer`` from ``LONG_`` (wrapped to 32 bits like the Java cast)."""
+    return None if long_value is None else _wrap(long_value, 32)
+
+
+def primitive_c8_value(value: Any) -> Any:
+    """The C8 value of a primitive C7 value: itself, NaN/Infinity as strings (like Jackson)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return java_double(value)
+    return value
+
+
+def date_c8_value(millis: int | None, settings: VariableSettings) -> str | None:
+    """The C8 value of a C7 ``date`` (epoch millis in ``LONG_``): the official date text in the configured zone."""
+    return None if millis is None else format_epoch_millis(millis, settings.tz())
+
+
+def interceptor_failure(interceptor_name: str, variable_name: str) -> VariableInterceptorError:
+    """The skip for an interceptor whose ``execute`` raised; call it in the ``except`` block (logs the trace)."""
+    message = f"{interceptor_name} failed for variable with name '{variable_name}'"
+    log.debug(message, exc_info=True)
+    return VariableInterceptorError(message)
 
 
 class VariableInterceptor:
@@ -389,10 +429,7 @@ class PrimitiveVariableTransformer(VariableInterceptor):
     order = 15
 
     def execute(self, ctx: VariableContext) -> None:
-        value = ctx.c7_value
-        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            value = java_double(value)
-        ctx.c8_value = value
+        ctx.c8_value = primitive_c8_value(ctx.c7_value)
 
 
 class StringVariableTransformer(VariableInterceptor):
@@ -410,8 +447,7 @@ class DateVariableTransformer(VariableInterceptor):
     order = 20
 
     def execute(self, ctx: VariableContext) -> None:
-        millis = ctx.variable.long_value
-        ctx.c8_value = None if millis is None else format_epoch_millis(millis, ctx.settings.tz())
+        ctx.c8_value = date_c8_value(ctx.variable.long_value, ctx.settings)
 
 
 BUILTIN_CLASSES: tuple[type[VariableInterceptor], ...] = (
@@ -427,6 +463,63 @@ BUILTIN_CLASSES: tuple[type[VariableInterceptor], ...] = (
     StringVariableTransformer,
     DateVariableTransformer,
 )
+
+
+# --------------------------------------------------------------------------------------------
+# the built-in transformers of the simple types as plain functions (the converter's fast path)
+
+SimpleValueFunction = Callable[[Any, Any, Any, Any, VariableSettings], Any]
+"""``(LONG_, DOUBLE_, TEXT_, TEXT2_, settings)`` -> the C8 value the built-in transformer sets."""
+
+
+def _null_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return None
+
+
+def _boolean_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return primitive_c8_value(c7_boolean(long_value))
+
+
+def _short_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return primitive_c8_value(c7_short(long_value))
+
+
+def _integer_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return primitive_c8_value(c7_integer(long_value))
+
+
+def _long_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return primitive_c8_value(long_value)
+
+
+def _double_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return primitive_c8_value(double_value)
+
+
+def _string_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return string_value(text, text2)
+
+
+def _date_value(long_value: Any, double_value: Any, text: Any, text2: Any, settings: VariableSettings) -> Any:
+    return date_c8_value(long_value, settings)
+
+
+SIMPLE_BUILTINS: dict[ValueType, tuple[type[VariableInterceptor], SimpleValueFunction]] = {
+    ValueType.NULL: (NullVariableTransformer, _null_value),
+    ValueType.BOOLEAN: (PrimitiveVariableTransformer, _boolean_value),
+    ValueType.SHORT: (PrimitiveVariableTransformer, _short_value),
+    ValueType.INTEGER: (PrimitiveVariableTransformer, _integer_value),
+    ValueType.LONG: (PrimitiveVariableTransformer, _long_value),
+    ValueType.DOUBLE: (PrimitiveVariableTransformer, _double_value),
+    ValueType.STRING: (StringVariableTransformer, _string_value),
+    ValueType.DATE: (DateVariableTransformer, _date_value),
+}
+"""Per simple value type: the built-in transformer of that type, and what it computes as a function.
+
+Each function is exactly what the transformer's ``execute`` does for a fresh context (same helpers:
+``c7_value`` of these types is ``c7_boolean``/``c7_short``/``c7_integer``/``LONG_``/``DOUBLE_``/
+``string_value``), so a chain consisting of only that transformer can be replaced by the call.
+"""
 
 
 def builtin_interceptors() -> list[tuple[tuple[str, str], VariableInterceptor]]:
@@ -473,6 +566,4 @@ def run_chain(chain: Sequence[VariableInterceptor], ctx: VariableContext, prefil
         except SkipError:
             raise
         except Exception as exc:  # noqa: BLE001 - any interceptor failure becomes a skip
-            message = f"{type(interceptor).__name__} failed for variable with name '{ctx.name}'"
-            log.debug(message, exc_info=True)
-            raise VariableInterceptorError(message) from exc
+            raise interceptor_failure(type(interceptor).__name__, ctx.name) from exc

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from collections.abc import Mapping
 from decimal import Decimal
@@ -89,8 +90,18 @@ def _java_layout(digits: str, exp10: int) -> str:
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
+"""Any character :func:`quote` escapes: quote, backslash, control characters, surrogates."""
+
+
 def quote(text: str) -> str:
     """A JSON string literal: only quote, backslash and control characters are escaped."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'
+    return _quote_escaped(text)
+
+
+def _quote_escaped(text: str) -> str:
     out = ['"']
     start = 0
     for i, ch in enumerate(text):

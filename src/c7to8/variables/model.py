@@ -58,6 +58,13 @@ class ValueType(enum.Enum):
 _SIMPLE_TYPES = {t.value: t for t in ValueType if t not in (ValueType.OBJECT, ValueType.UNKNOWN)}
 
 
+def string_value(text: str | None, text2: str | None) -> str | None:
+    """The C7 string value from ``TEXT_``/``TEXT2_`` (the Oracle empty-string marker resolved)."""
+    if text is None and text2 == EMPTY_STRING_MARKER:
+        return ""
+    return text
+
+
 @dataclass(frozen=True)
 class C7Variable:
     """One Camunda 7 variable value exactly as stored in the database.
@@ -134,9 +141,7 @@ class C7Variable:
     @property
     def string_value(self) -> str | None:
         """``TEXT_``, with the Oracle empty-string marker resolved."""
-        if self.text is None and self.text2 == EMPTY_STRING_MARKER:
-            return ""
-        return self.text
+        return string_value(self.text, self.text2)
 
     def serialized_text(self) -> str | None:
         """Serialized value of an object/Spin value as text (engine charset UTF-8; bad bytes replaced)."""
