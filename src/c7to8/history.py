@@ -151,7 +151,19 @@ def read_ahead(pages: Iterator[list[Row]], depth: int = 2) -> Iterator[list[Row]
 
 
 #: entity types that later entities look up (their keys are worth caching across pages)
-REFERENCED_TYPES = frozenset({PD, PI, FN, UT, DRD, DD, FORM, JOB})
+REFERENCED_TYPES = frozenset({PD, PI, FN, UT, DRD, DD, FORM, JOB, EXT})
+#: the columns of a referenced entity's C8 row that the contexts of later entities read
+ROW_FIELDS: dict[HistoryType, tuple[str, ...]] = {
+    PI: ("ROOT_PROCESS_INSTANCE_KEY", "PARTITION_ID", "TREE_PATH", "END_DATE", "VERSION"),
+    FN: ("FLOW_NODE_ID",),
+    UT: ("ELEMENT_INSTANCE_KEY",),
+    DD: ("DECISION_REQUIREMENTS_KEY", "DECISION_REQUIREMENTS_ID"),
+    DRD: ("NAME", "VERSION"),
+}
+
+
+def slim_row(t: HistoryType, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {f: row.get(f) for f in ROW_FIELDS.get(t, ())}
 
 
 def _et(t: HistoryType) -> EntityType:
@@ -205,9 +217,10 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
 # per-page lookups
 
 
-@dataclass
+@dataclass(slots=True)
 class Known:
-    """A C8 entity known to this page: its key, partition and (for PI/FN) its main C8 row."""
+    """A C8 entity known to this page: its key, partition and the columns of its main C8 row that
+    later entities read (ROW_FIELDS; kept small, the run-wide cache holds many)."""
 
     key: int
     partition: int | None = None
@@ -242,10 +255,10 @@ class KnownCache:
     another); an entry used again moves to the young generation.
     """
 
-    #: process instances carry their whole C8 row: fewer of them
+    #: process instances carry the most row columns: fewer of them
     SIZES: ClassVar[dict[HistoryType, int]] = {HistoryType.HISTORY_PROCESS_INSTANCE: 20_000}
 
-    def __init__(self, size: int = 50_000) -> None:
+    def __init__(self, size: int = 30_000) -> None:
         self.default_size = size
         self.young: dict[HistoryType, dict[str, Known]] = {}
         self.old: dict[HistoryType, dict[str, Known]] = {}
@@ -280,7 +293,7 @@ class KnownCache:
 class WaitingRoom:
     """Skipped rows of the current pass waiting for an entity of this run to be migrated (bounded)."""
 
-    def __init__(self, cap: int = 20_000) -> None:
+    def __init__(self, cap: int = 10_000) -> None:
         self.cap = cap
         self.rows: dict[str, Row] = {}
         self.by_dep: dict[tuple[HistoryType, str], list[str]] = {}
@@ -653,6 +666,7 @@ class HistoryMigrator:
         page = h.prefetch(rows)
         outcomes: list[Outcome] = []
         t = h.type
+        referenced = t in REFERENCED_TYPES
         for row in rows:
             c7_id = str(row[h.spec.c7_id_column])
             create_time = to_c8_date(row.get(h.spec.create_time_column), self.settings.zone)
@@ -670,8 +684,8 @@ class HistoryMigrator:
                 Outcome(TrackRow(c7_id, _et(t), out.c8_key, create_time, partition_id=out.partition_id),
                         rows_by_table)
             )
-            if out.c8_key.lstrip("-").isdigit():
-                page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, out.main)
+            if referenced and out.c8_key.lstrip("-").isdigit():
+                page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, slim_row(t, out.main))
         result = writer.write(outcomes, h.spec.c8_tables)
         failed = {f.c7_id: f.reason for f in result.failures}
         if t in REFERENCED_TYPES:  # others: nothing looks them up, caching them would only evict
@@ -743,7 +757,7 @@ class HistoryMigrator:
                 found[int(m[key_col])] = m
         for key, (c7, k) in known.items():
             if key in found:
-                k.row = found[key]
+                k.row = slim_row(t, found[key])
             elif required:
                 page.deleted.add((t, c7))
                 page.known.pop((t, c7), None)
