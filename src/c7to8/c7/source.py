@@ -299,11 +299,19 @@ def _streamed_pages(
                 conds.append(time_col >= since)
             order = [time_col, id_col]
         q = select(*select_cols).select_from(from_).where(and_(*conds)).order_by(*order)
+        keys = list(q.selected_columns.keys())
         with conn_source.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=page_size).execute(q)
-            keys = list(result.keys())
-            for part in result.partitions(page_size):
-                yield [dict(zip(keys, r, strict=True)) for r in part]
+            # straight to the driver's named (server-side) cursor: psycopg already returns the Python
+            # values the reflected types give; SQLAlchemy's per-row Result machinery is not needed
+            compiled = q.compile(dialect=conn.dialect)
+            params = compiled.construct_params()
+            dbapi: Any = conn.connection.dbapi_connection
+            with dbapi.cursor(name=f"c7to8_pages_{phase}") as cur:
+                cur.itersize = page_size
+                cur.execute(str(compiled), params)
+                while part := cur.fetchmany(page_size):
+                    yield [dict(zip(keys, r, strict=True)) for r in part]
+            conn.rollback()
 
 
 def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str],

@@ -109,6 +109,14 @@ class HistoryValues:
 
     # ---------------------------------------------------------------- converters' callables
     def value_columns_fn(self, data: bytes | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
+        if data is None:  # most variables: one function for all of them
+            fn = self.__dict__.get("_no_bytes_fn")
+            if fn is None:
+                fn = self.__dict__["_no_bytes_fn"] = self._columns_fn(None)
+            return fn
+        return self._columns_fn(data)
+
+    def _columns_fn(self, data: bytes | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
         def columns(row: Mapping[str, Any]) -> Mapping[str, Any]:
             self._check_bytes_present(row, data)
             result = history_value(self.converter, row, data, VariableEntity.HISTORIC_VARIABLE, "NAME_")
