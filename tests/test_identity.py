@@ -52,10 +52,8 @@ from c7to8.identity_mapping import (
 )
 from c7to8.store.tracking import EntityType, Tracking, TrackRow
 from tests.support import harness
-from tests.support.databases import admin_url, drop_database, unique_name
+from tests.support.databases import admin_url, drop_database, shared_reference, unique_name
 from tests.support.databases import testbed_env as _testbed
-
-REST_SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "c8-rest" / "8.9" / "authorizations.yaml"
 
 
 @dataclass
@@ -233,8 +231,8 @@ def test_decode_permissions() -> None:
 
 
 def test_every_c8_permission_exists_in_the_8_9_api() -> None:
-    assert REST_SPEC.exists(), f"the shared 8.9 OpenAPI reference is expected at {REST_SPEC}"
-    spec = yaml.safe_load(REST_SPEC.read_text())["components"]["schemas"]
+    rest_spec = shared_reference("c8-rest", "8.9", "authorizations.yaml")
+    spec = yaml.safe_load(rest_spec.read_text())["components"]["schemas"]
     perms = set(spec["PermissionTypeEnum"]["enum"])
     resources = set(spec["ResourceTypeEnum"]["enum"])
     for r, ps in C8_ALL_PERMISSIONS["8.9"].items():

@@ -23,7 +23,7 @@ from c7to8.errors import SourceError
 from tests import test_history as th
 from tests.history_support import Pair, history_pair, rows
 from tests.support import databases, harness
-from tests.support.databases import admin_url, create_database, drop_database, unique_name
+from tests.support.databases import admin_url, create_database, drop_database, shared_reference, unique_name
 
 OLD_VERSIONS = ("7.17.0", "7.20.0")  # 7.24.0 (the default) is tests/test_history.py
 FIELD_CHECKS: tuple[Callable[[Pair], None], ...] = (
@@ -378,8 +378,7 @@ def test_reference_ddl_tables_exist_for_every_vendor() -> None:
     """The tables the reader needs exist with the same columns in every vendor's 7.24 DDL."""
     import re
 
-    ddl = Path(__file__).resolve().parents[2] / "shared" / "reference" / "c7-ddl"
-    assert ddl.is_dir(), f"the shared reference DDL is expected beside the clone at {ddl}"
+    ddl = shared_reference("c7-ddl")
     needed = {"ACT_HI_TASKINST": {"TASK_STATE_", "DELETE_REASON_", "END_TIME_"},
               "ACT_HI_PROCINST": {"RESTARTED_PROC_INST_ID_", "ROOT_PROC_INST_ID_"},
               "ACT_GE_SCHEMA_LOG": {"VERSION_"}, "ACT_RE_CAMFORMDEF": {"KEY_", "VERSION_"}}

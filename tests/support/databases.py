@@ -95,3 +95,22 @@ def jdbc_url(url: URL) -> str:
     if url.drivername.startswith("postgresql"):
         return f"jdbc:postgresql://{url.host}:{url.port}/{url.database}"
     return f"jdbc:mariadb://{url.host}:{url.port}/{url.database}"
+
+
+def shared_reference(*parts: str) -> Path:
+    """A file or folder of the project's shared reference material (official DDL, OpenAPI files).
+
+    Looked up in $C7TO8_SHARED_DIR, then `../shared` beside the repository, then /work/shared. It is
+    not part of the repository; a test that needs it is skipped, saying where it looked, when none
+    of these exists.
+    """
+    import pytest
+
+    env = os.environ.get("C7TO8_SHARED_DIR")
+    roots = [Path(env)] if env else []
+    roots += [Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]
+    for root in roots:
+        candidate = root.joinpath("reference", *parts)
+        if candidate.exists():
+            return candidate
+    pytest.skip(f"shared reference {'/'.join(parts)} not found under {', '.join(map(str, roots))}")
