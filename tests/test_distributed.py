@@ -6,7 +6,6 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,8 +19,7 @@ from c7to8.distributed import MISSING, run_distributed
 from c7to8.errors import ConfigError, UsageError
 from c7to8.history import HistoryError
 from tests.history_support import history_pair
-from tests.support.c8_snapshot import assert_same_rows, snapshot
-from tests.support.databases import create_database, drop_database, unique_name
+from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
 from tests.test_cli import run_cli
 
 PER_SHARD = re.compile(r"rows read per shard: (.+)$", re.MULTILINE)
@@ -39,42 +37,31 @@ def local_cluster(**worker_env: str) -> Iterator[str]:
 
 
 def test_dask_shards_write_the_same_rows_as_one_process(tmp_path: Path) -> None:
-    with history_pair("postgresql", tmp_path) as pair:
-        started = datetime.now(UTC) - timedelta(seconds=1)
-        one = pair.run("--history", config=pair.config(**{"c7to8.batch-size": 50}))
-        assert one.returncode == 0, one.stderr[-3000:]
-        other_name = unique_name("c8d")
-        other = create_database("postgresql", other_name)
-        try:
-            cfg = pair.config(**{
-                "camunda.migrator.c8.data-source.jdbc-url": other.render_as_string(hide_password=False),
-                "c7to8.batch-size": 50,
-            })
-            # a task that fails (its worker may not write) stops the run with the shard named;
-            # the definitions the parent committed are kept and the next run continues from them
-            with local_cluster(PGOPTIONS="-c default_transaction_read_only=on") as address:
-                failed = pair.run("--history", "--dask", address, config=cfg)
-            assert failed.returncode == 5, failed.stdout[-2000:] + failed.stderr[-3000:]
-            assert re.search(r"Error: history shard [12] of 2 \(Historic Process Instance\) failed on Dask worker tcp://",
-                             failed.stderr), failed.stderr[-3000:]
-            assert "read-only transaction" in failed.stderr and "rerun to continue" in failed.stderr
+    with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(pair, "c8d") as target:
+        started, other, cfg = target.started, target.url, target.config
+        # a task that fails (its worker may not write) stops the run with the shard named;
+        # the definitions the parent committed are kept and the next run continues from them
+        with local_cluster(PGOPTIONS="-c default_transaction_read_only=on") as address:
+            failed = pair.run("--history", "--dask", address, config=cfg)
+        assert failed.returncode == 5, failed.stdout[-2000:] + failed.stderr[-3000:]
+        assert re.search(r"Error: history shard [12] of 2 \(Historic Process Instance\) failed on Dask worker tcp://",
+                         failed.stderr), failed.stderr[-3000:]
+        assert "read-only transaction" in failed.stderr and "rerun to continue" in failed.stderr
 
-            with local_cluster() as address:
-                two = pair.run("--history", "--dask", address, config=cfg)
-                assert two.returncode == 0, two.stderr[-3000:]
-                a, b = snapshot(pair.c8(), started), snapshot(create_engine(other), started)
-                assert_same_rows(a, b)
-                # both shards did work
-                found = PER_SHARD.search(two.stdout)
-                assert found, two.stdout[-3000:]
-                per_shard = [int(x.replace(",", "")) for x in found.group(1).strip().split(", ")]
-                assert len(per_shard) == 2 and min(per_shard) > 100, per_shard
-                # a rerun on the cluster adds nothing
-                again = pair.run("--history", "--dask", address, config=cfg)
-                assert again.returncode == 0, again.stderr[-3000:]
-                assert snapshot(create_engine(other), started) == b
-        finally:
-            drop_database("postgresql", other_name)
+        with local_cluster() as address:
+            two = pair.run("--history", "--dask", address, config=cfg)
+            assert two.returncode == 0, two.stderr[-3000:]
+            a, b = snapshot(pair.c8(), started), snapshot(create_engine(other), started)
+            assert_same_rows(a, b)
+            # both shards did work
+            found = PER_SHARD.search(two.stdout)
+            assert found, two.stdout[-3000:]
+            per_shard = [int(x.replace(",", "")) for x in found.group(1).strip().split(", ")]
+            assert len(per_shard) == 2 and min(per_shard) > 100, per_shard
+            # a rerun on the cluster adds nothing
+            again = pair.run("--history", "--dask", address, config=cfg)
+            assert again.returncode == 0, again.stderr[-3000:]
+            assert snapshot(create_engine(other), started) == b
 
 
 # ------------------------------------------------------------------------------ flag and keys

@@ -40,7 +40,7 @@ from c7to8.runtime_validation import C8Definition, validate_hierarchy
 from c7to8.store.tracking import EntityType, Tracking, TrackRow
 from c7to8.variables import DocumentUpload, VariableConverter
 from tests.support import harness
-from tests.support.databases import admin_url, drop_database, unique_name
+from tests.support.databases import admin_url, drop_database, harness_postgres, root_instance_ids, unique_name
 from tests.support.databases import testbed_env as _testbed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,18 +56,10 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    _testbed()
-    name = unique_name("c7rt")
-    harness.postgres_dataset(admin_url("postgresql"), name)
-    engine = create_engine(admin_url("postgresql").set(database=name))
-    try:
+    with harness_postgres("c7rt") as (_, engine):
         with engine.connect() as conn:
-            ids = {str(bk): str(i) for i, bk in conn.execute(text(
-                "SELECT ID_, BUSINESS_KEY_ FROM ACT_HI_PROCINST WHERE SUPER_PROCESS_INSTANCE_ID_ IS NULL"))}
+            ids = root_instance_ids(conn)
         yield World(engine, RuntimeReader(C7Source(engine)), ids)
-    finally:
-        engine.dispose()
-        drop_database("postgresql", name)
 
 
 def c8_definitions(folder: Path) -> dict[str, C8Definition]:

@@ -25,7 +25,7 @@ from c7to8.runtime_plan import PENDING
 from c7to8.store.tracking import EntityType, Tracking
 from tests.support import harness
 from tests.support.c8_protocol_stub import C8ProtocolStub, Reject, http_date
-from tests.support.databases import admin_url, drop_database, unique_name
+from tests.support.databases import admin_url, drop_database, harness_postgres, root_instance_ids, unique_name
 from tests.support.databases import testbed_env as _testbed
 from tests.test_runtime import VALID_PLANS
 
@@ -57,21 +57,13 @@ class C7Copy:
 
 @pytest.fixture
 def c7() -> Iterator[C7Copy]:
-    _testbed()
-    name = unique_name("c7rtc")
-    harness.postgres_dataset(admin_url("postgresql"), name)
-    engine = create_engine(admin_url("postgresql").set(database=name))
-    try:
+    with harness_postgres("c7rtc") as (name, engine):
         with engine.connect() as conn:
-            ids = {str(bk): str(i) for i, bk in conn.execute(text(
-                "SELECT ID_, BUSINESS_KEY_ FROM ACT_HI_PROCINST WHERE SUPER_PROCESS_INSTANCE_ID_ IS NULL"))}
+            ids = root_instance_ids(conn)
             candidates = [str(i) for (i,) in conn.execute(text(
                 "SELECT ID_ FROM ACT_HI_PROCINST WHERE END_TIME_ IS NULL AND SUPER_PROCESS_INSTANCE_ID_ IS NULL "
                 "ORDER BY START_TIME_, ID_"))]
         yield C7Copy(name, engine, ids, candidates)
-    finally:
-        engine.dispose()
-        drop_database("postgresql", name)
 
 
 def run_cli(tmp_path: Path, c7: C7Copy, stub: C8ProtocolStub, *extra: str) -> int:

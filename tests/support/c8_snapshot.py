@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import URL, Engine, inspect, text
 
 from c7to8.store.keys import KEY_BASE
-from tests.history_support import rows
+from tests.history_support import Pair, rows
+from tests.support.databases import create_database, drop_database, unique_name
 
 KEY_TEXT = re.compile(r"-?\d{18,}")
 IGNORED = {"MIGRATION_MAPPING", "C7TO8_KEY_SEQUENCE"}
@@ -81,3 +86,30 @@ def assert_same_rows(a: dict[str, Counter[tuple[Any, ...]]], b: dict[str, Counte
     assert a.keys() == b.keys()
     for table in a:
         assert a[table] == b[table], f"{table}: {diff(a[table], b[table])}"
+
+
+@dataclass
+class SecondTarget:
+    """A finished one-process reference run in the pair's C8 database, and an empty second one."""
+
+    started: datetime
+    url: URL
+    config: Path  # the pair's application.yml pointed at the second database (same batch size)
+
+
+@contextmanager
+def reference_and_second_target(pair: Pair, tag: str, batch_size: int = 50) -> Iterator[SecondTarget]:
+    """Run `--history` in one process into the pair's C8 database, then yield an empty second C8
+    database (dropped afterwards) for the run under test to be compared with `snapshot`."""
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    one = pair.run("--history", config=pair.config(**{"c7to8.batch-size": batch_size}))
+    assert one.returncode == 0, one.stderr[-3000:]
+    name = unique_name(tag)
+    url = create_database("postgresql", name)
+    try:
+        yield SecondTarget(started, url, pair.config(**{
+            "camunda.migrator.c8.data-source.jdbc-url": url.render_as_string(hide_password=False),
+            "c7to8.batch-size": batch_size,
+        }))
+    finally:
+        drop_database("postgresql", name)

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, Connection, make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,3 +114,26 @@ def shared_reference(*parts: str) -> Path:
         if candidate.exists():
             return candidate
     pytest.skip(f"shared reference {'/'.join(parts)} not found under {', '.join(map(str, roots))}")
+
+
+@contextmanager
+def harness_postgres(tag: str, **harness_args: object) -> Iterator[tuple[str, Engine]]:
+    """A fresh PostgreSQL copy of the harness data set (real Camunda 7 engine): its name and an engine;
+    dropped afterwards."""
+    from tests.support import harness
+
+    testbed_env()
+    name = unique_name(tag)
+    harness.postgres_dataset(admin_url("postgresql"), name, **harness_args)
+    engine = create_engine(admin_url("postgresql").set(database=name))
+    try:
+        yield name, engine
+    finally:
+        engine.dispose()
+        drop_database("postgresql", name)
+
+
+def root_instance_ids(conn: Connection) -> dict[str, str]:
+    """Business key -> C7 id of every root process instance of a harness data set."""
+    return {str(bk): str(i) for i, bk in conn.execute(text(
+        "SELECT ID_, BUSINESS_KEY_ FROM ACT_HI_PROCINST WHERE SUPER_PROCESS_INSTANCE_ID_ IS NULL"))}
