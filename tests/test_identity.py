@@ -51,9 +51,7 @@ from c7to8.identity_mapping import (
     map_authorization,
 )
 from c7to8.store.tracking import EntityType, Tracking, TrackRow
-from tests.support import harness
-from tests.support.databases import admin_url, drop_database, shared_reference, unique_name
-from tests.support.databases import testbed_env as _testbed
+from tests.support.databases import harness_postgres, shared_reference, unique_name
 
 
 @dataclass
@@ -68,12 +66,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    _testbed()
-    name = unique_name("c7id")
-    harness.postgres_dataset(admin_url("postgresql"), name)
-    url = admin_url("postgresql").set(database=name)
-    engine = create_engine(url)
-    try:
+    with harness_postgres("c7id") as (_, engine):
+        url = engine.url
         with engine.connect() as conn:
             auths = [{k.upper(): v for k, v in r._mapping.items()}
                      for r in conn.execute(text("SELECT * FROM ACT_RU_AUTHORIZATION"))]
@@ -81,9 +75,6 @@ def world() -> Iterator[World]:
                                                             "ACT_ID_GROUP"))}
             dep = conn.execute(text("SELECT DEPLOYMENT_ID_ FROM ACT_RE_PROCDEF WHERE KEY_ = 'usertasks'")).scalar()
         yield World(engine, url, C7Source(engine), auths, owners, str(dep))
-    finally:
-        engine.dispose()
-        drop_database("postgresql", name)
 
 
 def _tracking(w: World) -> Tracking:
@@ -375,12 +366,8 @@ NO_OWNER = "User or group does not exist in C8"
 @pytest.fixture
 def bad_c7() -> Iterator[Any]:
     """A fresh harness C7 database plus identity rows Camunda 8 refuses, and memberships of them."""
-    _testbed()
-    name = unique_name("c7idbad")
-    harness.postgres_dataset(admin_url("postgresql"), name)
-    url = admin_url("postgresql").set(database=name)
-    engine = create_engine(url)
-    try:
+    with harness_postgres("c7idbad") as (_, engine):
+        url = engine.url
         with engine.begin() as conn:
             for sql in (
                 "INSERT INTO ACT_ID_USER (ID_, REV_, FIRST_, LAST_, EMAIL_) VALUES ('zed', 1, 'Zed', 'Z', '@@@')",
@@ -398,9 +385,6 @@ def bad_c7() -> Iterator[Any]:
             ):
                 conn.execute(text(sql))
         yield url
-    finally:
-        engine.dispose()
-        drop_database("postgresql", name)
 
 
 def _identity_run(url: Any, stub_url: str, *, save_skip_reason: bool = True, retry: bool = False,
