@@ -53,7 +53,7 @@ from .convert import (
     user_task,
     variable,
 )
-from .convert.base import EntitySpec
+from .convert.base import EntitySpec, run_pipeline
 from .convert.common import (
     MIGRATION_ORDER,
     ConvertSettings,
@@ -64,7 +64,7 @@ from .convert.common import (
     to_c8_date,
     user_task_form_ref,
 )
-from .convert.interceptors import build_entity_chain, convert_entity
+from .convert.interceptors import build_entity_chain, chain_for_spec
 from .dialects import for_engine, one_of
 from .errors import C7to8Error, SkipError, TargetError
 from .report import ProgressReporter, Summary, TypeStats
@@ -667,22 +667,28 @@ class HistoryMigrator:
         outcomes: list[Outcome] = []
         t = h.type
         referenced = t in REFERENCED_TYPES
+        # per page, not per row: the type's spec, its filtered interceptor chain, names
+        spec = h.spec
+        chain = chain_for_spec(self.chain, spec)
+        et = _et(t)
+        id_col, time_col, zone = spec.c7_id_column, spec.create_time_column, self.settings.zone
+        context, fit = h.context, self._fit
+        debug = log.isEnabledFor(logging.DEBUG)
         for row in rows:
-            c7_id = str(row[h.spec.c7_id_column])
-            create_time = to_c8_date(row.get(h.spec.create_time_column), self.settings.zone)
+            c7_id = str(row[id_col])
+            create_time = to_c8_date(row.get(time_col), zone)
             try:
-                ctx = h.context(row, page)
-                out = convert_entity(t, row, ctx, self.chain)
+                out = run_pipeline(spec, row, context(row, page), chain)
             except SkipError as skip:
-                log.debug("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, skip.reason)
-                outcomes.append(Outcome(TrackRow(c7_id, _et(t), None, create_time, reason=skip.reason)))
+                if debug:
+                    log.debug("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, skip.reason)
+                outcomes.append(Outcome(TrackRow(c7_id, et, None, create_time, reason=skip.reason)))
                 continue
             rows_by_table: dict[str, list[dict[str, Any]]] = {}
             for table, c8row in out.rows:
-                rows_by_table.setdefault(table, []).append(self._fit(table, c8row))
+                rows_by_table.setdefault(table, []).append(fit(table, c8row))
             outcomes.append(
-                Outcome(TrackRow(c7_id, _et(t), out.c8_key, create_time, partition_id=out.partition_id),
-                        rows_by_table)
+                Outcome(TrackRow(c7_id, et, out.c8_key, create_time, partition_id=out.partition_id), rows_by_table)
             )
             if referenced and out.c8_key.lstrip("-").isdigit():
                 page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, slim_row(t, out.main))

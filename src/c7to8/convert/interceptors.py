@@ -59,6 +59,7 @@ __all__ = [
     "EntityInterceptorError",
     "EntitySpec",
     "build_entity_chain",
+    "chain_for_spec",
     "builtin_transformers",
     "convert_entity",
     "spec_for",
@@ -135,13 +136,13 @@ def convert_entity(
     spec = spec_for(entity_type)
     if chain is None:
         chain = build_entity_chain()
-    return run_pipeline(spec, row, ctx, _for_spec(chain, spec))
+    return run_pipeline(spec, row, ctx, chain_for_spec(chain, spec))
 
 
 _FILTERED: dict[tuple[int, HistoryType], tuple[Sequence[EntityInterceptor], list[EntityInterceptor]]] = {}
 
 
-def _for_spec(chain: Sequence[EntityInterceptor], spec: EntitySpec) -> list[EntityInterceptor]:
+def chain_for_spec(chain: Sequence[EntityInterceptor], spec: EntitySpec) -> list[EntityInterceptor]:
     """The interceptors of `chain` that handle `spec`, computed once per (chain, type).
 
     The cached entry keeps a reference to its chain, so an id can never be reused for another one.
