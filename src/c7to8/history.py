@@ -488,7 +488,7 @@ class HistoryMigrator:
         """Add one shard's per-type statistics to this summary (time: the slowest shard)."""
         for name, st in stats.items():
             mine = self.summary.stats(name)
-            for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows"):
+            for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows", "healed"):
                 setattr(mine, f, getattr(mine, f) + getattr(st, f))
             mine.seconds = max(mine.seconds, st.seconds)
 
@@ -699,7 +699,7 @@ class HistoryMigrator:
         if retry:
             # a skip that stays a skip was already counted in an earlier pass of this run
             stats.migrated += result.migrated
-            stats.skipped -= min(stats.skipped, result.migrated + result.failed)
+            stats.healed += result.migrated + result.failed
             stats.failed += result.failed
         else:
             stats.migrated += result.migrated

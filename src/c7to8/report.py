@@ -37,6 +37,14 @@ class TypeStats:
     already: int = 0  # tracked before this run (rerun dedup)
     c8_rows: int = 0
     seconds: float = 0.0
+    #: skipped entities a later pass of this run migrated (or recorded as failed); taken off
+    #: `skipped` by `settle` once every shard's counts are added up
+    healed: int = 0
+
+    def settle(self) -> None:
+        """skipped := skipped - healed, never below 0 (a heal may concern a skip of an earlier run)."""
+        self.skipped = max(0, self.skipped - self.healed)
+        self.healed = 0
 
     @property
     def rate(self) -> float:
@@ -63,6 +71,8 @@ class Summary:
 
     def finish(self) -> None:
         self.finished = time.monotonic()
+        for t in self.types.values():
+            t.settle()
 
     def print(self, out: TextIO | None = None) -> None:
         out = out or sys.stdout
