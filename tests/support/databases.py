@@ -101,8 +101,8 @@ def shared_reference(*parts: str) -> Path:
     """A file or folder of the project's shared reference material (official DDL, OpenAPI files).
 
     Looked up in $C7TO8_SHARED_DIR, then `../shared` beside the repository, then /work/shared. It is
-    not part of the repository; a test that needs it is skipped, saying where it looked, when none
-    of these exists.
+    not part of the repository; a test that needs it fails, saying where it looked, when none of
+    these exists (never a silent skip).
     """
     import pytest
 
@@ -113,7 +113,8 @@ def shared_reference(*parts: str) -> Path:
         candidate = root.joinpath("reference", *parts)
         if candidate.exists():
             return candidate
-    pytest.skip(f"shared reference {'/'.join(parts)} not found under {', '.join(map(str, roots))}")
+    pytest.fail(f"shared reference {'/'.join(parts)} not found under {', '.join(map(str, roots))}; "
+                "set C7TO8_SHARED_DIR to the folder that holds reference/")
 
 
 @contextmanager
