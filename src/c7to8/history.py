@@ -286,9 +286,6 @@ class KnownCache:
         self.young.get(t, {}).pop(c7_id, None)
         self.old.get(t, {}).pop(c7_id, None)
 
-    def __len__(self) -> int:
-        return sum(map(len, self.young.values())) + sum(map(len, self.old.values()))
-
 
 class WaitingRoom:
     """Skipped rows of the current pass waiting for an entity of this run to be migrated (bounded)."""
@@ -591,7 +588,7 @@ class HistoryMigrator:
         log.info("Retrying %ss.", t.display)
         stats = self.summary.stats(t.display)
         started = time.monotonic()
-        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=True, dialect=self.dialect)
+        writer = self._retry_writer()
         ids = [c7 for c7, _, reason in self.tracking.iter_rows(et, skipped=True, page_size=self.batch)
                if not dependency_only or may_heal(reason)]
         if not ids:
@@ -694,7 +691,7 @@ class HistoryMigrator:
                 page.known[(t, c7_id)] = Known(int(out.c8_key), out.partition_id, slim_row(t, out.main))
         result = writer.write(outcomes, h.spec.c8_tables)
         failed = {f.c7_id: f.reason for f in result.failures}
-        if t in REFERENCED_TYPES:  # others: nothing looks them up, caching them would only evict
+        if referenced:  # others: nothing looks them up, caching them would only evict
             self._remember(t, page, outcomes, set(failed))
         if retry:
             # a skip that stays a skip was already counted in an earlier pass of this run
@@ -706,8 +703,8 @@ class HistoryMigrator:
             stats.skipped += result.skipped
             stats.failed += result.failed
         stats.c8_rows += result.c8_rows
-        return {o.track.c7_id: failed.get(o.track.c7_id, o.track.reason or "skipped") if o.skipped
-                or o.track.c7_id in failed else None for o in outcomes}
+        return {o.track.c7_id: failed.get(o.track.c7_id, (o.track.reason or "skipped") if o.skipped else None)
+                for o in outcomes}
 
     def _remember(self, t: HistoryType, page: Page, outcomes: Sequence[Outcome], failed: set[str]) -> None:
         """Put the entities this page migrated into the run's cache (not those the database refused)."""
