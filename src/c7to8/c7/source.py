@@ -311,7 +311,7 @@ def _streamed_pages(
                 cur.execute(str(compiled), params)
                 while part := cur.fetchmany(page_size):
                     yield [dict(zip(keys, r, strict=True)) for r in part]
-            conn.rollback()
+            dbapi.rollback()  # ends the read transaction the named cursor ran in
 
 
 def fetch_bytes(conn: Connection, bytearray_table: Table, ids: Sequence[str],

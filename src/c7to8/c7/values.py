@@ -94,6 +94,7 @@ class HistoryValues:
         self.config = config
         self._client: Any = None
         self._client_failed = False
+        self._no_bytes_fn = self._columns_fn(None)
 
     # ---------------------------------------------------------------- reading
     def fetch_bytes(
@@ -109,12 +110,7 @@ class HistoryValues:
 
     # ---------------------------------------------------------------- converters' callables
     def value_columns_fn(self, data: bytes | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
-        if data is None:  # most variables: one function for all of them
-            fn = self.__dict__.get("_no_bytes_fn")
-            if fn is None:
-                fn = self.__dict__["_no_bytes_fn"] = self._columns_fn(None)
-            return fn
-        return self._columns_fn(data)
+        return self._no_bytes_fn if data is None else self._columns_fn(data)  # most have no bytes
 
     def _columns_fn(self, data: bytes | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
         def columns(row: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -148,11 +148,8 @@ def normalize_rows(table: sa.Table, rows: Iterable[Row]) -> tuple[list[str], lis
     if not materialized:
         return [], []
     first = materialized[0].keys()
-    keys: set[str] | Any = first
-    if not all(r.keys() == first for r in materialized):  # converters give one shape per table
-        keys = set()
-        for r in materialized:
-            keys.update(r)
+    # converters give one shape per table: compare key views (in C) instead of collecting every key
+    keys = set(first) if all(r.keys() == first for r in materialized) else set().union(*materialized)
     known = [col.key for col in table.c]
     unknown = keys - set(known)
     if unknown:
