@@ -158,6 +158,7 @@ class ExtrasConfig:
     documents: str = "upload"  # bytes/file variables: upload to C8 document store | official (skip)
     java_objects: str = "decode"  # Java-serialized objects: decode to JSON | official (skip)
     log_format: str = "text"
+    set_based: bool = True  # c7to8.set-based: flow nodes and variables converted inside PostgreSQL (c7to8.bulk)
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "c7to8.variables.documents",
     "c7to8.variables.java-objects",
     "c7to8.log-format",
+    "c7to8.set-based",
 )
 
 
@@ -485,6 +487,7 @@ def build_config(raw: Mapping[str, object], source: str | None = None) -> Config
         documents=g.choice("c7to8.variables.documents", ("upload", "official"), "upload"),
         java_objects=g.choice("c7to8.variables.java-objects", ("decode", "official"), "decode"),
         log_format=g.choice("c7to8.log-format", ("text", "json"), "text"),
+        set_based=g.flag("c7to8.set-based", True),
     )
     return Config(
         page_size=page_size,

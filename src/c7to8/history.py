@@ -363,6 +363,9 @@ class HistoryMigrator:
         self.known_cache = KnownCache()
         self.summary = Summary("c7to8 history migration")
         self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
+        from .bulk import BulkLane
+
+        self.bulk = BulkLane(self)
 
     # ------------------------------------------------------------------ partitions
     def _partitions(self) -> list[int]:
@@ -444,13 +447,22 @@ class HistoryMigrator:
         if plan is None:
             plan = self.plan(t)
             assert plan is not None
-        since = plan.since
         self.progress.start(t.display, h.count() if self.shard is None else None)
         started = time.monotonic()
-        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
         h.dedup_reset = False
         waiting = WaitingRoom()
-        for rows in read_ahead(h.pages(since, self.batch)):
+        lane = self.bulk.sql_for(t)
+        if lane is not None:
+            self.bulk.migrate(h, lane, plan, stats, waiting)
+        else:
+            self.row_by_row(h, plan, stats, waiting, started)
+        self.progress.done(t.display)
+
+    def row_by_row(self, h: Handler, plan: TypePlan, stats: TypeStats, waiting: WaitingRoom, started: float) -> None:
+        """Read, convert and write the type page by page in Python."""
+        t = h.type
+        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
+        for rows in read_ahead(h.pages(plan.since, self.batch)):
             if plan.fresh and not h.dedup_reset:
                 # nothing of this type was tracked when the pass began and the keyset scan reads each
                 # entity once: no row of the page can be tracked already
@@ -466,7 +478,31 @@ class HistoryMigrator:
             self._heal(h, fresh, done, waiting)
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
-        self.progress.done(t.display)
+
+    def row_by_row_ids(self, h: Handler, ids: Sequence[str], stats: TypeStats, waiting: WaitingRoom) -> None:
+        """The rows the set-based lane left (untracked C7 ids): the row-by-row pipeline, skips recorded."""
+        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
+        for i in range(0, len(ids), self.batch):
+            rows = h.by_ids(ids[i : i + self.batch])
+            done = self._process(h, rows, writer, stats)
+            self._heal(h, rows, done, waiting)
+
+    def heal_after_bulk(self, h: Handler, migrated: Sequence[str], calls: Sequence[tuple[str, str]],
+                        waiting: WaitingRoom) -> bool:
+        """What the set-based lane just migrated releases what waited for it (see _heal).
+
+        True if called process instances were migrated (staged rows may now find their instance).
+        """
+        ready = waiting.ready([(h.type, c7) for c7 in migrated]) if waiting.rows else []
+        healed: set[str] = set()
+        if calls:
+            rows = [{"ID_": i, "CALL_PROC_INST_ID_": c} for i, c in calls]
+            healed = self._heal_called(rows, dict.fromkeys((i for i, _ in calls), None))
+            ready += waiting.ready([(PI, c7) for c7 in healed])
+        if ready:
+            done = self._process(h, ready, self._retry_writer(), self.summary.stats(h.type.display), retry=True)
+            self._heal(h, ready, done, waiting)
+        return bool(healed)
 
     # ------------------------------------------------------------------ workers
     def definitions_then_plans(self) -> tuple[list[HistoryType], dict[HistoryType, TypePlan]]:

@@ -82,6 +82,10 @@ class C7Source:
         """The SQL dialect to write for (`h2` for H2 behind its PostgreSQL server, which has no arrays)."""
         return "h2" if self.is_h2 else self.engine.dialect.name
 
+    def physical_name(self, name: str) -> str | None:
+        """`<prefix><name>` as the database spells it (None if there is no such table)."""
+        return self._names.get(f"{self.prefix}{name}".upper())
+
     def has(self, name: str) -> bool:
         return f"{self.prefix}{name}".upper() in self._names
 

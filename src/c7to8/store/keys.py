@@ -63,6 +63,11 @@ class KeyAllocator:
                 return start, start + n
         raise RuntimeError("could not reserve C8 keys (sequence row contention)")
 
+    def reserve(self, n: int) -> int:
+        """The first of `n` consecutive keys reserved for the caller alone (set-based writes)."""
+        start, _ = self._reserve(n)
+        return KEY_BASE + start
+
     def next_key(self) -> int:
         # next() of a range iterator is atomic under the GIL: no lock while the block lasts
         value = next(self._keys, None)

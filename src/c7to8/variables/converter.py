@@ -108,6 +108,10 @@ class VariableConverter:
         self._fast[key] = found
         return found
 
+    def plain_builtin(self, entity: VariableEntity, type_name: str) -> bool:
+        """Is the chain of this C7 value type just its built-in transformer (what c7to8.bulk converts in SQL)?"""
+        return self._fast_kind(entity, type_name) is not None
+
     @classmethod
     def from_config(cls, config: Any) -> VariableConverter:
         """From a ``c7to8.config.Config`` (settings from ``c7to8.*``, chain from ``camunda.migrator.interceptors``)."""

@@ -1,0 +1,240 @@
+"""The set-based lane of the history migration (Camunda 7 and Camunda 8 both on PostgreSQL).
+
+For the two largest entity types, flow nodes and variables, rows are not converted one by one in
+Python. The Camunda 7 rows of a type (this worker's shard, from the resume point) are streamed
+once with ``COPY (SELECT ...) TO STDOUT``; every chunk of them is copied as-is into a temporary
+staging table on the Camunda 8 database, and one ``INSERT ... SELECT`` per target table converts
+all of it inside the server (c7to8.convert.bulk_sql), tracking rows included, in one transaction
+with keys from a reserved block. Python only passes bytes along.
+
+Only rows whose result is certain to be what the row-by-row pipeline would write are converted
+this way; the rest of each chunk (a missing or deleted reference, a value that needs escaping or
+cutting, a custom interceptor's type, ...) goes through the row-by-row pipeline right after, which
+records skips with their reasons and heals what it can, as it always does. A statement that fails
+(a value the database refuses) sends its whole chunk the row-by-row way.
+
+The lane is used when: both data sources are PostgreSQL through psycopg with the same client
+encoding, ``c7to8.set-based`` is true (the default), and the type's entity interceptor chain is
+its built-in transformer alone (for variables: per C7 value type, its built-in transformer alone).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql as pg_dialect
+
+from .convert import bulk_sql
+from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
+from .convert.common import HistoryType
+from .convert.interceptors import chain_for_spec
+from .variables.model import VariableEntity
+
+if TYPE_CHECKING:
+    from .history import Handler, HistoryMigrator, TypePlan, WaitingRoom
+
+log = logging.getLogger(__name__)
+
+FN = HistoryType.HISTORY_FLOW_NODE
+VAR = HistoryType.HISTORY_VARIABLE
+CHUNK = 25_000  # C7 rows staged and converted per transaction
+
+
+class BulkLane:
+    """Decides per type whether the set-based lane applies, and runs it."""
+
+    def __init__(self, m: HistoryMigrator) -> None:
+        self.m = m
+        self.chunk = CHUNK
+        self._sql: dict[HistoryType, BulkSql | None] = {}
+        self.off = self._off_reason()
+        if self.off is not None:
+            log.info("Set-based lane not used: %s", self.off)
+
+    def _off_reason(self) -> str | None:
+        m = self.m
+        if not m.config.extras.set_based:
+            return "c7to8.set-based is false"
+        for side, engine in (("Camunda 7", m.c7), ("Camunda 8", m.c8)):
+            if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+                return f"the {side} data source is not PostgreSQL through psycopg"
+        if m.source.is_h2:
+            return "the Camunda 7 source is H2"
+        return None
+
+    # ------------------------------------------------------------------ eligibility
+    def sql_for(self, t: HistoryType) -> BulkSql | None:
+        if self.off is not None or t not in (FN, VAR):
+            return None
+        if t not in self._sql:
+            self._sql[t] = self._build(t)
+        return self._sql[t]
+
+    def _build(self, t: HistoryType) -> BulkSql | None:
+        m = self.m
+        h = m.handlers[t]
+        chain = chain_for_spec(m.chain, h.spec)
+        if len(chain) != 1 or type(chain[0]) is not h.spec.transformer:
+            log.info("%s: custom entity interceptors are configured; converted row by row", t.display)
+            return None
+        stage = bulk_sql.FLOW_NODE_STAGE if t is FN else bulk_sql.VARIABLE_STAGE
+        table = h.table()
+        missing = [c for c in stage if c not in table.c]
+        if missing or h.where is not None:
+            log.info("%s: Camunda 7 table has no %s; converted row by row", t.display, ", ".join(missing))
+            return None
+        names = Names(
+            mapping=m.tracking.table.name,
+            c8={k: v.name for k, v in m.c8_tables.items()},
+            zone=m.config.extras.time_zone,
+            legacy_prefix=m.settings.prefix,
+        )
+        target = "FLOW_NODE_INSTANCE" if t is FN else "VARIABLE"
+        lengths = {c.name.upper(): getattr(c.type, "length", None) for c in m.c8_tables[target].columns}
+        if t is FN:
+            return bulk_sql.flow_node(names, lengths)
+        converter = m.values.converter
+        kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(VariableEntity.HISTORIC_VARIABLE, k)]
+        if not kinds:
+            return None
+        s = converter.settings
+        return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths)
+
+    # ------------------------------------------------------------------ running
+    def migrate(self, h: Handler, sql: BulkSql, plan: TypePlan, stats: Any, waiting: WaitingRoom) -> None:
+        m = self.m
+        started = time.monotonic()
+        src_raw = m.c7.raw_connection()
+        dst_raw = m.c8.raw_connection()
+        try:
+            src: Any = src_raw.driver_connection
+            dst: Any = dst_raw.driver_connection
+            if src.info.encoding != dst.info.encoding:
+                log.info("%s: client encodings differ (%s, %s); converted row by row", h.type.display,
+                         src.info.encoding, dst.info.encoding)
+                self._sql[h.type] = None
+                dst_raw.close()
+                src_raw.close()
+                m.row_by_row(h, plan, stats, waiting, started)
+                return
+            columns = self._create_stage(src, dst, h, sql)
+            self.in_sql = self.by_rows = 0
+            for chunk in self._stream(src, h, sql, plan):
+                self._convert_chunk(dst, h, sql, columns, chunk, stats, waiting)
+                stats.seconds = time.monotonic() - started
+                m.progress.advance(h.type.display, len(chunk), stats.rate)
+            with dst.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            dst.commit()
+            log.info("%s: %d converted set-based, %d row by row, in %.1f s", h.type.display, self.in_sql,
+                     self.by_rows, time.monotonic() - started)
+        finally:
+            dst_raw.close()
+            src_raw.close()
+
+    def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> list[str]:
+        """The staging table, with the C7 table's own column types."""
+        with src.cursor() as cur:
+            cur.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())"
+                " AND a.attnum > 0 AND NOT a.attisdropped",
+                (self.m.source.physical_name(h.base_table), self.m.source.schema))
+            types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
+        src.rollback()
+        columns = [c for c in sql.stage_columns]
+        defs = ", ".join(f"{c.lower()} {types[c]}" for c in columns)
+        with dst.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
+        dst.commit()
+        return columns
+
+    def _stream(self, src: Any, h: Handler, sql: BulkSql, plan: TypePlan) -> Iterator[list[bytes]]:
+        """This shard's C7 rows from the resume point, in (time, id) order, as COPY text rows, in chunks."""
+        t = h.table()
+        tc, idc = t.c[sql.time_column], t.c["ID_"]
+        conds = []
+        shard, _ = h.shard_filter()  # PostgreSQL: always an SQL condition
+        if shard is not None:
+            conds.append(shard)
+        if plan.since is not None:
+            conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
+        q = select(*[t.c[c] for c in sql.stage_columns])
+        if conds:
+            q = q.where(and_(*conds))
+        q = q.order_by(tc.asc().nulls_first(), idc)
+        compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
+        statement = f"COPY ({compiled}) TO STDOUT"
+        with src.cursor() as cur:
+            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            with cur.copy(statement, compiled.params) as copy:
+                chunk: list[bytes] = []
+                while row := copy.read():
+                    chunk.append(bytes(row))
+                    if len(chunk) >= self.chunk:
+                        yield chunk
+                        chunk = []
+                if chunk:
+                    yield chunk
+        src.rollback()
+
+    def _convert_chunk(self, dst: Any, h: Handler, sql: BulkSql, columns: Sequence[str], chunk: list[bytes],
+                       stats: Any, waiting: WaitingRoom) -> None:
+        m = self.m
+        with dst.cursor() as cur:
+            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            with cur.copy(f"COPY {STAGE} ({', '.join(c.lower() for c in columns)}) FROM STDIN") as copy:
+                copy.write(b"".join(chunk))
+            dst.commit()
+            stats.read += len(chunk)
+            while True:
+                try:
+                    # temporary tables without statistics: joins among them are hashed, lookups in the
+                    # big tables are index probes (scalar subqueries); JIT costs more than it saves here
+                    cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off;"
+                                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+                    cur.execute(sql.prepare, sql.params)
+                    cur.execute(sql.conv, sql.params)
+                    n = cur.rowcount
+                    if n <= 0:
+                        dst.commit()
+                        break
+                    params = {**sql.params, "base": m.keys.reserve(n)}
+                    cur.execute(sql.insert, params)
+                    cur.execute(sql.track, params)
+                    cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.id_ = c.id_")
+                    cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}")
+                    done = cur.fetchall()
+                    again = False
+                    if sql.repeat is not None:
+                        cur.execute(sql.repeat, {"done": [r[0] for r in done]})
+                        again = cur.fetchone() is not None
+                    dst.commit()
+                except Exception as exc:  # noqa: BLE001 - a refused statement: these rows go row by row
+                    dst.rollback()
+                    log.warning("%s: set-based conversion of %d rows failed (%s); converting them row by row",
+                                h.type.display, len(chunk), str(exc).strip().splitlines()[0])
+                    break
+                self.in_sql += len(done)
+                stats.migrated += len(done)
+                stats.c8_rows += len(done)
+                calls = [(str(r[0]), str(r[1])) for r in done if sql.calls and r[1] is not None]
+                healed = m.heal_after_bulk(h, [str(r[0]) for r in done], calls, waiting)
+                if not (again or healed):
+                    break
+            cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
+                        f" AND t.c7_id = s.id_) FROM {STAGE} s", (h.type.name,))
+            rest = cur.fetchall()
+            cur.execute(f"TRUNCATE {STAGE}")
+            dst.commit()
+        left = [str(i) for i, tracked in rest if not tracked]
+        stats.already += len(rest) - len(left)
+        self.by_rows += len(left)
+        if left:
+            m.row_by_row_ids(h, left, stats, waiting)

@@ -1,0 +1,332 @@
+"""Set-based conversion: the SQL that turns staged Camunda 7 rows into Camunda 8 rows (PostgreSQL).
+
+Pure text builders, no I/O (the orchestrator is c7to8.bulk). Each statement converts only the rows
+whose result is certain to equal what the row-by-row pipeline (c7to8.convert.*) produces: every
+reference resolved, no value that needs escaping, cutting, Java formatting or an interceptor. Every
+other row stays in the staging table and goes through the row-by-row pipeline, which records its
+skip reason exactly as without this lane. Rows equal, keys aside, is what
+tests/test_bulk.py checks on the harness's whole reference data.
+
+All statements read the staging table ``c7to8_stage`` and write ``c7to8_conv`` (one row per
+convertible staged row: ``rn`` numbers them for key assignment, ``ID_`` is the C7 id); parameters
+are psycopg named placeholders (``%(name)s``), always bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .common import DEFAULT_TENANT, MULTI_INSTANCE_BODY, HistoryType
+from .flow_node import ACTIVITY_TYPES, CANCELED
+
+STAGE = "c7to8_stage"
+CONV = "c7to8_conv"
+_INT32 = (-(2**31), 2**31 - 1)
+_INT16 = (-(2**15), 2**15 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal",
+                       "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich"})
+
+
+@dataclass(frozen=True)
+class Names:
+    """Table names (with the configured prefixes) and run settings the SQL depends on."""
+
+    mapping: str  # MIGRATION_MAPPING
+    c8: Mapping[str, str]  # C8 table (unprefixed, upper case) -> its name in the database
+    zone: str  # c7to8.time-zone
+    legacy_prefix: str  # camunda.migrator.history.legacy-id-prefix
+
+
+@dataclass(frozen=True)
+class BulkSql:
+    """One entity type's set-based conversion."""
+
+    type: HistoryType
+    c7_table: str  # unprefixed C7 table name
+    time_column: str  # keyset / key order column
+    stage_columns: tuple[str, ...]  # C7 columns copied into the staging table
+    prepare: str  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
+    conv: str  # CREATE TEMP TABLE c7to8_conv AS SELECT ... (rn, ID_, the C8 columns' inputs)
+    target: str  # C8 table
+    insert: str  # INSERT INTO target ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
+    track: str  # INSERT INTO mapping ... SELECT ... FROM c7to8_conv
+    params: dict[str, Any] = field(default_factory=dict)
+    repeat: str | None = None  # a row if staged rows wait for one just converted (%(done)s: their ids)
+    calls: bool = False  # c7to8_conv has CALL_PROC_INST_ID_ (call activities)
+
+
+def _q(name: str) -> str:
+    """An identifier as the database folded it (unquoted names: PostgreSQL lower-cases them)."""
+    return name.lower()
+
+
+def c8_date(col: str) -> str:
+    """to_c8_date in SQL: naive C7 time read in the zone, cut to milliseconds (floor)."""
+    return f"(date_trunc('milliseconds', {col}) AT TIME ZONE %(zone)s)"
+
+
+def zone_stable(col: str, zone: str) -> str:
+    """TRUE when no zone transition is within a day of `col` (so PostgreSQL and Python read it alike).
+
+    A naive time in a daylight-saving gap or overlap is resolved by different rules on the two sides;
+    those rows are left to the row-by-row pipeline. UTC needs no guard.
+    """
+    if zone in UTC_ZONES:
+        return "TRUE"
+
+    def off(x: str) -> str:
+        return f"((({x}) AT TIME ZONE %(zone)s) AT TIME ZONE 'UTC') - ({x})"
+
+    return f"({col} IS NULL OR {off(col + ' - interval ' + chr(39) + '1 day' + chr(39))} = " \
+           f"{off(col + ' + interval ' + chr(39) + '1 day' + chr(39))})"
+
+
+def _key(alias: str) -> str:
+    """MIGRATION_MAPPING.C8_KEY (text) as a bigint; NULL if it is not a decimal key."""
+    return f"(CASE WHEN {alias}.c8_key ~ '^-?[0-9]{{1,19}}$' THEN {alias}.c8_key::bigint END)"
+
+
+def _tracked(names: Names, t: HistoryType) -> str:
+    """Not tracked yet (a scalar subquery, never turned into a join over the whole tracking table)."""
+    return f"(SELECT count(*) FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_) = 0"
+
+
+def _case(col: str, mapping: Mapping[str, str], default: str, prefix: str, params: dict[str, Any]) -> str:
+    parts = []
+    for i, (k, v) in enumerate(sorted(mapping.items())):
+        params[f"{prefix}k{i}"] = k
+        params[f"{prefix}v{i}"] = v
+        parts.append(f"WHEN %({prefix}k{i})s THEN %({prefix}v{i})s")
+    params[f"{prefix}default"] = default
+    return f"(CASE {col} {' '.join(parts)} ELSE %({prefix}default)s END)"
+
+
+def _common_params(names: Names) -> dict[str, Any]:
+    return {"zone": names.zone, "legacy": names.legacy_prefix, "default_tenant": DEFAULT_TENANT}
+
+
+def _tenant(col: str) -> str:
+    return f"(CASE WHEN {col} IS NULL OR {col} = '' THEN %(default_tenant)s ELSE {col} END)"
+
+
+def _insert(target: str, columns: Sequence[tuple[str, str]]) -> str:
+    return (f"INSERT INTO {target} ({', '.join(_q(c) for c, _ in columns)}) "
+            f"SELECT {', '.join(e for _, e in columns)} FROM {CONV}")
+
+
+def _track(names: Names, t: HistoryType, partition: str = "NULL") -> str:
+    return (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
+            f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, {partition} FROM {CONV}")
+
+
+INST = "c7to8_inst"
+
+
+def _instances(names: Names, with_definition: bool = False) -> str:
+    """CREATE TEMP TABLE c7to8_inst: each distinct (instance, root[, definition]) of the stage, resolved once.
+
+    pim_key / root_key: the process instance and its root, both migrated and their C8 rows present
+    (not deleted); partition_id: the root's partition; pi_end: the instance's END_DATE; with a
+    definition: pd_key, the migrated process definition whose C8 row is present. Only scalar
+    subqueries (index probes per distinct instance): no join order for the planner to get wrong.
+    """
+    pi, pd = names.c8["PROCESS_INSTANCE"], names.c8["PROCESS_DEFINITION"]
+    cols = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
+    pi_t, pd_t = HistoryType.HISTORY_PROCESS_INSTANCE, HistoryType.HISTORY_PROCESS_DEFINITION
+    pd_cols = ""
+    if with_definition:
+        pd_cols = (f", (SELECT d.process_definition_key FROM {pd} d"
+                   f" WHERE d.process_definition_key = {_lookup(names, pd_t, 'p.proc_def_id_')}) AS pd_key")
+    return (
+        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT q.*,"
+        f" (SELECT i.end_date FROM {pi} i WHERE i.process_instance_key = q.pim_key) AS pi_end,"
+        f" COALESCE(q.root_part, (SELECT i.partition_id FROM {pi} i WHERE i.process_instance_key = q.root_key))"
+        f" AS partition_id"
+        f" FROM (SELECT p.*,"
+        f" (SELECT i.process_instance_key FROM {pi} i"
+        f" WHERE i.process_instance_key = {_lookup(names, pi_t, 'p.proc_inst_id_')}) AS pim_key,"
+        f" (SELECT i.process_instance_key FROM {pi} i"
+        f" WHERE i.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) AS root_key,"
+        f" (SELECT x.partition_id FROM {names.mapping} x WHERE x.type = '{pi_t.name}'"
+        f" AND x.c7_id = p.root_proc_inst_id_) AS root_part{pd_cols}"
+        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p) q"
+        f" WHERE q.pim_key IS NOT NULL AND q.root_key IS NOT NULL"
+    )
+
+
+def _join_instances(with_definition: bool = False) -> str:
+    cols = ["proc_inst_id_", "root_proc_inst_id_"] + (["proc_def_id_"] if with_definition else [])
+    return f" JOIN {INST} r ON " + " AND ".join(f"r.{c} = s.{c}" for c in cols)
+
+
+def _lookup(names: Names, t: HistoryType, c7_id: str) -> str:
+    """The migrated key of (t, c7_id) from the tracking table, as a scalar subquery (evaluated only when needed)."""
+    return (f"(SELECT {_key('x')} FROM {names.mapping} x WHERE x.type = '{t.name}' AND x.c7_id = {c7_id}"
+            f" AND x.c8_key IS NOT NULL)")
+
+
+# --------------------------------------------------------------------------------------------
+# flow nodes (convert/flow_node.py)
+
+FLOW_NODE_STAGE = ("ID_", "PARENT_ACT_INST_ID_", "PROC_DEF_KEY_", "PROC_DEF_ID_", "ROOT_PROC_INST_ID_",
+                   "PROC_INST_ID_", "ACT_ID_", "ACT_NAME_", "ACT_TYPE_", "CALL_PROC_INST_ID_", "START_TIME_",
+                   "END_TIME_", "ACT_INST_STATE_", "TENANT_ID_")
+
+
+def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
+    """ACT_HI_ACTINST -> FLOW_NODE_INSTANCE for rows whose instance, definition, root and parent are migrated.
+
+    `lengths`: the C8 columns' character limits (None = unlimited); longer values are left to the
+    row-by-row pipeline, which reports them.
+    """
+    t = HistoryType.HISTORY_FLOW_NODE
+    params = _common_params(names)
+    params["mi"] = MULTI_INSTANCE_BODY
+    type_case = _case("s.act_type_", ACTIVITY_TYPES, "UNKNOWN", "at", params)
+    fits = _fits({"FLOW_NODE_ID": "replace(s.act_id_, %(mi)s, '')", "FLOW_NODE_NAME": "s.act_name_",
+                  "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
+                 lengths)
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, * FROM ("
+        f"SELECT s.id_, s.call_proc_inst_id_, {c8_date('s.start_time_')} AS create_time,"
+        f" replace(s.act_id_, %(mi)s, '') AS flow_node_id, s.act_name_ AS flow_node_name,"
+        f" r.pim_key, r.pd_key, r.root_key, r.partition_id,"
+        f" (CASE WHEN s.parent_act_inst_id_ = s.proc_inst_id_ THEN r.pim_key"
+        f" ELSE {_lookup(names, t, 's.parent_act_inst_id_')} END) AS scope_key,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
+        f" {type_case} AS type,"
+        f" CASE WHEN s.end_time_ IS NOT NULL AND s.act_inst_state_ IS DISTINCT FROM {CANCELED}"
+        f" THEN 'COMPLETED' ELSE 'TERMINATED' END AS state,"
+        f" COALESCE({c8_date('s.end_time_')}, r.pi_end) AS end_date,"
+        f" {_tenant('s.tenant_id_')} AS tenant_id, s.start_time_"
+        f" FROM {STAGE} s"
+        + _join_instances(with_definition=True)
+        + " WHERE s.act_id_ IS NOT NULL AND s.proc_def_key_ IS NOT NULL AND s.parent_act_inst_id_ IS NOT NULL"
+        f" AND {fits} AND {zone_stable('s.start_time_', names.zone)} AND {zone_stable('s.end_time_', names.zone)}"
+        f" AND {_tracked(names, t)}) s"
+        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND scope_key IS NOT NULL"
+    )
+    key = "%(base)s + rn"
+    insert = _insert(names.c8["FLOW_NODE_INSTANCE"], [
+        ("FLOW_NODE_INSTANCE_KEY", key),
+        ("FLOW_NODE_ID", "flow_node_id"),
+        ("FLOW_NODE_NAME", "flow_node_name"),
+        ("FLOW_NODE_SCOPE_KEY", "scope_key"),
+        ("PROCESS_INSTANCE_KEY", "pim_key"),
+        ("ROOT_PROCESS_INSTANCE_KEY", "root_key"),
+        ("PROCESS_DEFINITION_ID", "process_definition_id"),
+        ("PROCESS_DEFINITION_KEY", "pd_key"),
+        ("TYPE", "type"),
+        ("STATE", "state"),
+        ("START_DATE", "create_time"),
+        ("END_DATE", "end_date"),
+        ("TREE_PATH", f"pim_key::text || '/' || ({key})::text"),
+        ("TENANT_ID", "tenant_id"),
+        ("INCIDENT_KEY", "NULL"),
+        ("NUM_SUBPROCESS_INCIDENTS", "NULL"),
+        ("PARTITION_ID", "partition_id"),
+    ])
+    return BulkSql(t, "ACT_HI_ACTINST", "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv,
+                   "FLOW_NODE_INSTANCE", insert,
+                   _track(names, t), params,
+                   repeat=f"SELECT 1 FROM {STAGE} WHERE parent_act_inst_id_ = ANY(%(done)s) LIMIT 1",
+                   calls=True)
+
+
+def _fits(exprs: Mapping[str, str], lengths: Mapping[str, int | None]) -> str:
+    """Every expression's text fits its C8 column (NULL fits)."""
+    conds = [f"COALESCE(char_length({e}), 0) <= {int(n)}" for c, e in exprs.items()
+             if (n := lengths.get(c)) is not None]
+    return " AND ".join(conds) if conds else "TRUE"
+
+
+# --------------------------------------------------------------------------------------------
+# variables (convert/variable.py + c7to8.variables' built-in transformers of the simple types)
+
+VARIABLE_STAGE = ("ID_", "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "CASE_INST_ID_", "TASK_ID_",
+                  "NAME_", "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "TEXT_", "BYTEARRAY_ID_",
+                  "CREATE_TIME_")
+
+#: C7 serializer name -> (C8 TYPE, VAR_VALUE, LONG_VALUE, the condition under which this is exact)
+_VALUE_KINDS: dict[str, tuple[str, str, str, str]] = {
+    "null": ("'NULL'", "NULL", "NULL", "TRUE"),
+    "boolean": ("'BOOLEAN'", "(CASE WHEN s.long_ = 1 THEN 'true' ELSE 'false' END)", "NULL",
+                "s.long_ IS NOT NULL"),
+    "short": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT16[0]} AND {_INT16[1]}"),
+    "integer": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT32[0]} AND {_INT32[1]}"),
+    "long": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT64[0]} AND {_INT64[1]}"),
+    # JSON text of a string with nothing to escape: the text in quotes; short enough never to be cut
+    "string": ("'STRING'", "'\"' || s.text_ || '\"'", "NULL",
+               "s.text_ IS NOT NULL AND s.text_ !~ '[\"\\\\\\x01-\\x1f]' AND char_length(s.text_) <= %(max_chars)s"),
+}
+
+
+def variable_kinds() -> tuple[str, ...]:
+    """The C7 serializer names this lane can convert (when their interceptor chain is the built-in one)."""
+    return tuple(_VALUE_KINDS)
+
+
+def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: int | None,
+             lengths: Mapping[str, int | None]) -> BulkSql:
+    """ACT_HI_VARINST -> VARIABLE for simple values (`kinds`) of migrated instances and scopes.
+
+    A string is converted here only if its JSON text (the text in quotes) is at most half of
+    `preview_size` (and a quarter of `max_bytes`): then the pipeline never counts or cuts it.
+    """
+    t = HistoryType.HISTORY_VARIABLE
+    params = _common_params(names)
+    usable = [k for k in kinds if k in _VALUE_KINDS]
+    limit = preview_size // 2
+    if max_bytes is not None:
+        limit = min(limit, max_bytes // 4)
+    params["max_chars"] = max(0, limit - 2)
+    params["kinds"] = list(usable)
+
+    def pick(i: int) -> str:
+        return "(CASE s.var_type_ " + " ".join(
+            f"WHEN '{k}' THEN {_VALUE_KINDS[k][i]}" for k in usable) + " END)"
+
+    ok = "(CASE s.var_type_ " + " ".join(f"WHEN '{k}' THEN {_VALUE_KINDS[k][3]}" for k in usable) + " ELSE FALSE END)"
+    fits = _fits({"VAR_NAME": "s.name_", "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_",
+                  "TENANT_ID": _tenant("s.tenant_id_")}, lengths)
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.create_time_ NULLS FIRST, s.id_) - 1"
+        f" AS rn, * FROM ("
+        f"SELECT s.id_, s.create_time_, {c8_date('s.create_time_')} AS create_time, s.name_,"
+        f" r.pim_key, r.root_key, r.partition_id,"
+        f" (CASE WHEN s.act_inst_id_ = s.proc_inst_id_ THEN r.pim_key ELSE COALESCE("
+        f"{_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')},"
+        f" {_lookup(names, HistoryType.HISTORY_PROCESS_INSTANCE, 's.act_inst_id_')}) END) AS scope_key,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
+        f" {pick(0)} AS type, {pick(1)} AS var_value, {pick(2)} AS long_value"
+        f" FROM {STAGE} s"
+        + _join_instances()
+        + " WHERE s.case_inst_id_ IS NULL AND s.bytearray_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
+        f" AND {ok} AND {fits} AND {zone_stable('s.create_time_', names.zone)}"
+        f" AND {_tracked(names, t)}) s"
+        f" WHERE partition_id IS NOT NULL AND scope_key IS NOT NULL"
+    )
+    insert = _insert(names.c8["VARIABLE"], [
+        ("VAR_KEY", "%(base)s + rn"),
+        ("PROCESS_INSTANCE_KEY", "pim_key"),
+        ("ROOT_PROCESS_INSTANCE_KEY", "root_key"),
+        ("PROCESS_DEFINITION_ID", "process_definition_id"),
+        ("SCOPE_KEY", "scope_key"),
+        ("TYPE", "type"),
+        ("VAR_NAME", "name_"),
+        ("DOUBLE_VALUE", "NULL"),
+        ("LONG_VALUE", "long_value"),
+        ("VAR_VALUE", "var_value"),
+        ("VAR_FULL_VALUE", "NULL"),
+        ("TENANT_ID", "tenant_id"),
+        ("IS_PREVIEW", "FALSE"),
+        ("PARTITION_ID", "partition_id"),
+        ("ELEMENT_INSTANCE_KEY", "scope_key"),
+    ])
+    return BulkSql(t, "ACT_HI_VARINST", "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, "VARIABLE", insert,
+                   _track(names, t), params)
