@@ -223,6 +223,7 @@ class BulkLane:
                     break
                 self.in_sql += len(done)
                 stats.migrated += len(done)
+                stats.set_based += len(done)
                 stats.c8_rows += len(done)
                 calls = [(str(r[0]), str(r[1])) for r in done if sql.calls and r[1] is not None]
                 healed = m.heal_after_bulk(h, [str(r[0]) for r in done], calls, waiting)

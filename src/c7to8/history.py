@@ -521,7 +521,7 @@ class HistoryMigrator:
         """Add one shard's per-type statistics to this summary (time: the slowest shard)."""
         for name, st in stats.items():
             mine = self.summary.stats(name)
-            for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows", "healed"):
+            for f in ("read", "migrated", "skipped", "failed", "already", "c8_rows", "healed", "set_based"):
                 setattr(mine, f, getattr(mine, f) + getattr(st, f))
             mine.seconds = max(mine.seconds, st.seconds)
 

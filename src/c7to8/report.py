@@ -40,6 +40,7 @@ class TypeStats:
     #: skipped entities a later pass of this run migrated (or recorded as failed); taken off
     #: `skipped` by `settle` once every shard's counts are added up
     healed: int = 0
+    set_based: int = 0  #: of `migrated`: converted inside PostgreSQL by the set-based lane (c7to8.bulk)
 
     def settle(self) -> None:
         """skipped := skipped - healed, never below 0 (a heal may concern a skip of an earlier run)."""
@@ -110,6 +111,9 @@ class Summary:
             console.print(rt)
         for note in self.notes:
             console.print(Text(note))
+        lane = [f"{st.name} {st.set_based:,} of {st.migrated:,}" for st in self.types.values() if st.set_based]
+        if lane:
+            console.print(Text("converted set-based inside PostgreSQL: " + "; ".join(lane)))
         if tot.skipped:
             console.print(
                 f"[bold red]{tot.skipped:,} entities were skipped[/]: see them with --list-skipped, "

@@ -98,11 +98,13 @@ class SecondTarget:
 
 
 @contextmanager
-def reference_and_second_target(pair: Pair, tag: str, batch_size: int = 50) -> Iterator[SecondTarget]:
-    """Run `--history` in one process into the pair's C8 database, then yield an empty second C8
-    database (dropped afterwards) for the run under test to be compared with `snapshot`."""
+def reference_and_second_target(pair: Pair, tag: str, batch_size: int = 50,
+                                reference: dict[str, Any] | None = None) -> Iterator[SecondTarget]:
+    """Run `--history` in one process into the pair's C8 database (with the `reference` settings),
+    then yield an empty second C8 database (dropped afterwards) for the run under test to be compared
+    with `snapshot`."""
     started = datetime.now(UTC) - timedelta(seconds=1)
-    one = pair.run("--history", config=pair.config(**{"c7to8.batch-size": batch_size}))
+    one = pair.run("--history", config=pair.config(**{"c7to8.batch-size": batch_size, **(reference or {})}))
     assert one.returncode == 0, one.stderr[-3000:]
     name = unique_name(tag)
     url = create_database("postgresql", name)
