@@ -25,8 +25,10 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.exc import OperationalError
 
 from .convert import bulk_sql
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
@@ -121,20 +123,27 @@ class BulkLane:
                 src_raw.close()
                 m.row_by_row(h, plan, stats, waiting, started)
                 return
-            columns = self._create_stage(src, dst, h, sql)
             self.in_sql = self.by_rows = 0
-            for chunk in self._stream(src, h, sql, plan):
-                self._convert_chunk(dst, h, sql, columns, chunk, stats, waiting)
-                stats.seconds = time.monotonic() - started
-                m.progress.advance(h.type.display, len(chunk), stats.rate)
-            with dst.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
-            dst.commit()
+            try:
+                columns = self._create_stage(src, dst, h, sql)
+                for chunk in self._stream(src, h, sql, plan):
+                    self._convert_chunk(dst, h, sql, columns, chunk, stats, waiting)
+                    stats.seconds = time.monotonic() - started
+                    m.progress.advance(h.type.display, len(chunk), stats.rate)
+                with dst.cursor() as cur:
+                    cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+                dst.commit()
+            except psycopg.Error as exc:  # a lost connection: reported like any other database error
+                raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
             log.info("%s: %d converted set-based, %d row by row, in %.1f s", h.type.display, self.in_sql,
                      self.by_rows, time.monotonic() - started)
         finally:
-            dst_raw.close()
-            src_raw.close()
+            for raw in (dst_raw, src_raw):
+                driver: Any = raw.driver_connection
+                if driver is None or driver.closed or driver.broken:
+                    raw.invalidate()  # not back into the pool: its reset would fail and be logged
+                else:
+                    raw.close()
 
     def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> list[str]:
         """The staging table, with the C7 table's own column types."""
@@ -216,8 +225,10 @@ class BulkLane:
                         cur.execute(sql.repeat, {"done": [r[0] for r in done]})
                         again = cur.fetchone() is not None
                     dst.commit()
-                except Exception as exc:  # noqa: BLE001 - a refused statement: these rows go row by row
-                    dst.rollback()
+                except psycopg.Error as exc:
+                    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or dst.closed:
+                        raise  # the connection, not the rows
+                    dst.rollback()  # a refused statement: these rows go row by row
                     log.warning("%s: set-based conversion of %d rows failed (%s); converting them row by row",
                                 h.type.display, len(chunk), str(exc).strip().splitlines()[0])
                     break

@@ -35,6 +35,18 @@ class _MaskFilter(logging.Filter):
         return True
 
 
+class _OneLineFilter(logging.Filter):
+    """A library's error as one line: its traceback (e.g. SQLAlchemy's pool failing to reset a
+    connection the database dropped) helps no user; c7to8's own error says what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            first = (str(record.exc_info[1]).strip().splitlines() or [type(record.exc_info[1]).__name__])[0]
+            record.msg, record.args = f"{record.getMessage()}: {first}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc = {
@@ -80,3 +92,11 @@ def setup_logging(config: Config | None, log_format: str | None = None, log_file
         fh.addFilter(_MaskFilter())
         root.addHandler(fh)
     root.propagate = False
+    pool = logging.getLogger("sqlalchemy.pool")  # its records come from child loggers: filter in a handler
+    pool.handlers.clear()
+    quiet = logging.StreamHandler(sys.stderr)
+    quiet.setLevel(logging.WARNING)
+    quiet.setFormatter(formatter)
+    quiet.addFilter(_OneLineFilter())
+    pool.addHandler(quiet)
+    pool.propagate = False
