@@ -283,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the history shards on Dask: local:N starts a local cluster of N worker processes "
                          "inside the CLI, tcp://HOST:PORT uses a running scheduler (passed on as c7to8 --dask)")
     ap.add_argument("--batch-size", type=int, default=None, help="c7to8.batch-size (default: c7to8's default)")
+    ap.add_argument("--row-by-row", action="store_true",
+                    help="c7to8.set-based: false (every row converted in Python; for comparison)")
     ap.add_argument("--admin-url", default=None, help="PostgreSQL superuser URL (default: the test bed)")
     ap.add_argument("--profile", choices=("pyinstrument", "py-spy"), default=None,
                     help="profile the CLI run (writes bench/results/profile-N.*)")
@@ -303,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     c7_url, c8_url = admin.set(database=c7_db), admin.set(database=c8_db)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     how = f"w{ns.workers}" if not ns.dask else "dask-" + re.sub(r"[^A-Za-z0-9]+", "_", ns.dask)
-    work = RESULTS_DIR / f"run-{ns.instances}-{how}"
+    work = RESULTS_DIR / f"run-{ns.instances}-{how}{'-row-by-row' if ns.row_by_row else ''}"
     work.mkdir(parents=True, exist_ok=True)
     try:
         cfg = {
@@ -315,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         if ns.batch_size:
             cfg["c7to8.batch-size"] = ns.batch_size
+        if ns.row_by_row:
+            cfg["c7to8.set-based"] = False
         cfg_path = work / "application.yml"
         cfg_path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in cfg.items()))
         cli = ["-m", "c7to8.cli", "--history", "--config", str(cfg_path), "--no-progress"]
