@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -110,6 +110,7 @@ class BulkLane:
     def migrate(self, h: Handler, sql: BulkSql, plan: TypePlan, stats: Any, waiting: WaitingRoom) -> None:
         m = self.m
         started = time.monotonic()
+        before, by_rows = stats.set_based, 0
         src_raw = m.c7.raw_connection()
         dst_raw = m.c8.raw_connection()
         try:
@@ -119,24 +120,20 @@ class BulkLane:
                 log.info("%s: client encodings differ (%s, %s); converted row by row", h.type.display,
                          src.info.encoding, dst.info.encoding)
                 self._sql[h.type] = None
-                dst_raw.close()
-                src_raw.close()
-                m.row_by_row(h, plan, stats, waiting, started)
-                return
-            self.in_sql = self.by_rows = 0
-            try:
-                columns = self._create_stage(src, dst, h, sql)
-                for chunk in self._stream(src, h, sql, plan):
-                    self._convert_chunk(dst, h, sql, columns, chunk, stats, waiting)
-                    stats.seconds = time.monotonic() - started
-                    m.progress.advance(h.type.display, len(chunk), stats.rate)
-                with dst.cursor() as cur:
-                    cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
-                dst.commit()
-            except psycopg.Error as exc:  # a lost connection: reported like any other database error
-                raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
-            log.info("%s: %d converted set-based, %d row by row, in %.1f s", h.type.display, self.in_sql,
-                     self.by_rows, time.monotonic() - started)
+            else:
+                try:
+                    self._create_stage(src, dst, h, sql)
+                    for chunk in self._stream(src, h, sql, plan):
+                        by_rows += self._convert_chunk(dst, h, sql, chunk, stats, waiting)
+                        stats.seconds = time.monotonic() - started
+                        m.progress.advance(h.type.display, len(chunk), stats.rate)
+                    with dst.cursor() as cur:
+                        cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+                    dst.commit()
+                except psycopg.Error as exc:  # a lost connection: reported like any other database error
+                    raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
+                log.info("%s: %d converted set-based, %d row by row, in %.1f s", h.type.display,
+                         stats.set_based - before, by_rows, time.monotonic() - started)
         finally:
             for raw in (dst_raw, src_raw):
                 driver: Any = raw.driver_connection
@@ -144,8 +141,10 @@ class BulkLane:
                     raw.invalidate()  # not back into the pool: its reset would fail and be logged
                 else:
                     raw.close()
+        if self._sql[h.type] is None:
+            m.row_by_row(h, plan, stats, waiting, started)
 
-    def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> list[str]:
+    def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> None:
         """The staging table, with the C7 table's own column types."""
         with src.cursor() as cur:
             cur.execute(
@@ -156,13 +155,11 @@ class BulkLane:
                 (self.m.source.physical_name(h.base_table), self.m.source.schema))
             types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
         src.rollback()
-        columns = [c for c in sql.stage_columns]
-        defs = ", ".join(f"{c.lower()} {types[c]}" for c in columns)
+        defs = ", ".join(f"{c.lower()} {types[c]}" for c in sql.stage_columns)
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
         dst.commit()
-        return columns
 
     def _stream(self, src: Any, h: Handler, sql: BulkSql, plan: TypePlan) -> Iterator[list[bytes]]:
         """This shard's C7 rows from the resume point, in (time, id) order, as COPY text rows, in chunks."""
@@ -193,12 +190,13 @@ class BulkLane:
                     yield chunk
         src.rollback()
 
-    def _convert_chunk(self, dst: Any, h: Handler, sql: BulkSql, columns: Sequence[str], chunk: list[bytes],
-                       stats: Any, waiting: WaitingRoom) -> None:
+    def _convert_chunk(self, dst: Any, h: Handler, sql: BulkSql, chunk: list[bytes], stats: Any,
+                       waiting: WaitingRoom) -> int:
+        """Stage, convert what SQL can, hand the rest to the row-by-row pipeline; returns how many went there."""
         m = self.m
         with dst.cursor() as cur:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-            with cur.copy(f"COPY {STAGE} ({', '.join(c.lower() for c in columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {STAGE} ({', '.join(c.lower() for c in sql.stage_columns)}) FROM STDIN") as copy:
                 copy.write(b"".join(chunk))
             dst.commit()
             stats.read += len(chunk)
@@ -232,13 +230,15 @@ class BulkLane:
                     log.warning("%s: set-based conversion of %d rows failed (%s); converting them row by row",
                                 h.type.display, len(chunk), str(exc).strip().splitlines()[0])
                     break
-                self.in_sql += len(done)
                 stats.migrated += len(done)
                 stats.set_based += len(done)
                 stats.c8_rows += len(done)
-                calls = [(str(r[0]), str(r[1])) for r in done if sql.calls and r[1] is not None]
-                healed = m.heal_after_bulk(h, [str(r[0]) for r in done], calls, waiting)
-                if not (again or healed):
+                # what waited for these rows (and the instances their call activities call) is migrated now
+                ids = [str(r[0]) for r in done]
+                rows = [{"ID_": i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
+                        for i, r in zip(ids, done, strict=True)]
+                called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
+                if not (again or called):
                     break
             cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
                         f" AND t.c7_id = s.id_) FROM {STAGE} s", (h.type.name,))
@@ -247,6 +247,6 @@ class BulkLane:
             dst.commit()
         left = [str(i) for i, tracked in rest if not tracked]
         stats.already += len(rest) - len(left)
-        self.by_rows += len(left)
         if left:
             m.row_by_row_ids(h, left, stats, waiting)
+        return len(left)

@@ -461,7 +461,7 @@ class HistoryMigrator:
     def row_by_row(self, h: Handler, plan: TypePlan, stats: TypeStats, waiting: WaitingRoom, started: float) -> None:
         """Read, convert and write the type page by page in Python."""
         t = h.type
-        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
+        writer = self._writer()
         for rows in read_ahead(h.pages(plan.since, self.batch)):
             if plan.fresh and not h.dedup_reset:
                 # nothing of this type was tracked when the pass began and the keyset scan reads each
@@ -475,34 +475,17 @@ class HistoryMigrator:
             stats.read += len(rows)
             stats.already += len(rows) - len(fresh)
             done = self._process(h, fresh, writer, stats)
-            self._heal(h, fresh, done, waiting)
+            self.heal(h, fresh, done, waiting)
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
 
     def row_by_row_ids(self, h: Handler, ids: Sequence[str], stats: TypeStats, waiting: WaitingRoom) -> None:
         """The rows the set-based lane left (untracked C7 ids): the row-by-row pipeline, skips recorded."""
-        writer = BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=False, dialect=self.dialect)
+        writer = self._writer()
         for i in range(0, len(ids), self.batch):
             rows = h.by_ids(ids[i : i + self.batch])
             done = self._process(h, rows, writer, stats)
-            self._heal(h, rows, done, waiting)
-
-    def heal_after_bulk(self, h: Handler, migrated: Sequence[str], calls: Sequence[tuple[str, str]],
-                        waiting: WaitingRoom) -> bool:
-        """What the set-based lane just migrated releases what waited for it (see _heal).
-
-        True if called process instances were migrated (staged rows may now find their instance).
-        """
-        ready = waiting.ready([(h.type, c7) for c7 in migrated]) if waiting.rows else []
-        healed: set[str] = set()
-        if calls:
-            rows = [{"ID_": i, "CALL_PROC_INST_ID_": c} for i, c in calls]
-            healed = self._heal_called(rows, dict.fromkeys((i for i, _ in calls), None))
-            ready += waiting.ready([(PI, c7) for c7 in healed])
-        if ready:
-            done = self._process(h, ready, self._retry_writer(), self.summary.stats(h.type.display), retry=True)
-            self._heal(h, ready, done, waiting)
-        return bool(healed)
+            self.heal(h, rows, done, waiting)
 
     # ------------------------------------------------------------------ workers
     def definitions_then_plans(self) -> tuple[list[HistoryType], dict[HistoryType, TypePlan]]:
@@ -639,7 +622,7 @@ class HistoryMigrator:
                 log.debug("%d skipped %s rows no longer exist in Camunda 7", len(gone), t.display)
         stats.seconds += time.monotonic() - started
 
-    def _heal(self, h: Handler, rows: Sequence[Row], done: Mapping[str, str | None], waiting: WaitingRoom) -> None:
+    def heal(self, h: Handler, rows: Sequence[Row], done: Mapping[str, str | None], waiting: WaitingRoom) -> bool:
         """Migrate, right away, what was skipped only because something of this pass was not there yet.
 
         The official order skips an entity whose parent comes later and leaves it to the automatic
@@ -652,8 +635,12 @@ class HistoryMigrator:
         the children of its call activities are migrated; as soon as a parent is migrated, what
         waited for it is. Both in RETRY mode, exactly as the automatic retry would; what still fails is
         left to it. The end result is the same, without a second pass over whole hierarchies.
+
+        Returns True if called process instances were migrated (the set-based lane then converts
+        again: staged rows of theirs can now find their instance).
         """
         id_col = h.spec.c7_id_column
+        called = False
         while rows:
             for r in rows:
                 c7_id = str(r[id_col])
@@ -666,11 +653,14 @@ class HistoryMigrator:
                 waiting.drop(c7)
             ready = waiting.ready([(h.type, c7) for c7 in migrated])
             if h.type is FN:
-                ready += waiting.ready([(PI, c7) for c7 in self._heal_called(rows, done)])
+                healed = self._heal_called(rows, done)
+                called = called or bool(healed)
+                ready += waiting.ready([(PI, c7) for c7 in healed])
             if not ready:
-                return
+                break
             rows = ready
             done = self._process(h, ready, self._retry_writer(), self.summary.stats(h.type.display), retry=True)
+        return called
 
     def _heal_called(self, rows: Sequence[Row], done: Mapping[str, str | None]) -> set[str]:
         """Retry the skipped process instances called by the call activities migrated in `rows`."""
@@ -687,8 +677,11 @@ class HistoryMigrator:
                                retry=True)
         return {c for c, reason in healed.items() if reason is None}
 
+    def _writer(self, retry: bool = False) -> BatchWriter:
+        return BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=retry, dialect=self.dialect)
+
     def _retry_writer(self) -> BatchWriter:
-        return BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=True, dialect=self.dialect)
+        return self._writer(retry=True)
 
     def _process(
         self, h: Handler, rows: Sequence[Row], writer: BatchWriter, stats: Any, retry: bool = False

@@ -58,15 +58,12 @@ def test_backoff_is_exponential_jittered_and_capped() -> None:
 
 
 def test_retry_delay_prefers_the_servers_hint() -> None:
-    client = C8Client(ClientConfig(rest_address="http://127.0.0.1:9"), backoff_s=0.5, max_delay_s=30.0)
-    try:
+    with C8Client(ClientConfig(rest_address="http://127.0.0.1:9"), backoff_s=0.5, max_delay_s=30.0) as client:
         assert client.retry_delay(1, "2") == 2.0
         assert client.retry_delay(5, "0") == 0.0  # the hint wins over the back-off, also downwards
         assert client.retry_delay(1, "3600") == 30.0  # capped
         assert 2.0 <= client.retry_delay(4, "garbage") <= 4.0  # unreadable: back-off (ceiling 4 s)
         assert 2.0 <= client.retry_delay(4, None) <= 4.0
-    finally:
-        client.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,15 +149,11 @@ def test_429_with_retry_after_is_retried_and_lowers_the_limit() -> None:
     # the first four creation requests are refused (429; seconds and HTTP-date Retry-After, none)
     stub = C8ProtocolStub(create_delay_s=0.05, rejects={0: Reject(429, "1"), 1: Reject(429, http_date(1)),
                                                         2: Reject(503, "0"), 3: Reject(429, None)})
-    with stub.running():
-        client = C8Client(ClientConfig(rest_address=stub.url), backoff_s=0.05, concurrency=4)
-        try:
-            started = time.monotonic()
-            with ThreadPoolExecutor(8) as pool:
-                keys = list(pool.map(lambda i: _create(client, f"c7-{i}"), range(24)))
-            elapsed = time.monotonic() - started
-        finally:
-            client.close()
+    with stub.running(), C8Client(ClientConfig(rest_address=stub.url), backoff_s=0.05, concurrency=4) as client:
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            keys = list(pool.map(lambda i: _create(client, f"c7-{i}"), range(24)))
+        elapsed = time.monotonic() - started
     assert len(set(keys)) == 24
     assert stub.created == {f"c7-{i}": 1 for i in range(24)}  # each exactly once
     assert len(stub.rejected) == 4 and client.retries == 4
@@ -176,13 +169,12 @@ def test_429_with_retry_after_is_retried_and_lowers_the_limit() -> None:
 
 def test_cluster_that_keeps_refusing_gives_a_typed_error() -> None:
     stub = C8ProtocolStub(create_delay_s=0.0, reject_all_creates=Reject(503, "0"))
-    with stub.running():
-        client = C8Client(ClientConfig(rest_address=stub.url), max_retries=3, concurrency=2)
-        try:
-            with pytest.raises(Backpressure) as ei:
-                _create(client, "c7-1")
-        finally:
-            client.close()
+    with (
+        stub.running(),
+        C8Client(ClientConfig(rest_address=stub.url), max_retries=3, concurrency=2) as client,
+        pytest.raises(Backpressure) as ei,
+    ):
+        _create(client, "c7-1")
     err = ei.value
     assert isinstance(err, RestError) and err.status == 503
     msg = str(err)
@@ -196,13 +188,12 @@ def test_cluster_that_keeps_refusing_gives_a_typed_error() -> None:
 
 def test_sequential_client_that_keeps_being_refused() -> None:
     stub = C8ProtocolStub(create_delay_s=0.0, reject_all_creates=Reject(429, "0"))
-    with stub.running():
-        client = C8Client(ClientConfig(rest_address=stub.url), max_retries=1)
-        try:
-            with pytest.raises(Backpressure) as ei:
-                _create(client, "c7-1")
-        finally:
-            client.close()
+    with (
+        stub.running(),
+        C8Client(ClientConfig(rest_address=stub.url), max_retries=1) as client,
+        pytest.raises(Backpressure) as ei,
+    ):
+        _create(client, "c7-1")
     msg = str(ei.value)
     assert "with HTTP 429" in msg and "after 2 attempts" in msg and "--runtime-concurrency" not in msg
     assert "Wait until it has recovered, or give it more resources, then run the same command again" in msg
@@ -210,13 +201,12 @@ def test_sequential_client_that_keeps_being_refused() -> None:
 
 def test_other_errors_are_not_retried() -> None:
     stub = C8ProtocolStub(create_delay_s=0.0, fail_create_for={"c7-bad"})
-    with stub.running():
-        client = C8Client(ClientConfig(rest_address=stub.url), concurrency=2)
-        try:
-            with pytest.raises(RestError) as ei:
-                _create(client, "c7-bad")
-        finally:
-            client.close()
+    with (
+        stub.running(),
+        C8Client(ClientConfig(rest_address=stub.url), concurrency=2) as client,
+        pytest.raises(RestError) as ei,
+    ):
+        _create(client, "c7-bad")
     assert ei.value.status == 400 and not isinstance(ei.value, Backpressure)
     assert stub.create_requests == 1 and client.retries == 0
 
@@ -224,11 +214,7 @@ def test_other_errors_are_not_retried() -> None:
 def test_sequential_client_is_not_limited_differently() -> None:
     """concurrency=1 (the default): one request at a time, as before; a 429 is still retried."""
     stub = C8ProtocolStub(create_delay_s=0.0, rejects={1: Reject(429, "0")})
-    with stub.running():
-        client = C8Client(ClientConfig(rest_address=stub.url))
-        try:
-            keys: list[Any] = [_create(client, f"c7-{i}") for i in range(3)]
-        finally:
-            client.close()
+    with stub.running(), C8Client(ClientConfig(rest_address=stub.url)) as client:
+        keys: list[Any] = [_create(client, f"c7-{i}") for i in range(3)]
     assert len(set(keys)) == 3 and client.retries == 1 and stub.max_in_flight == 1
     assert client.limiter.max_limit == 1 and client.limiter.limit == 1

@@ -25,7 +25,6 @@ STAGE = "c7to8_stage"
 CONV = "c7to8_conv"
 _INT32 = (-(2**31), 2**31 - 1)
 _INT16 = (-(2**15), 2**15 - 1)
-_INT64 = (-(2**63), 2**63 - 1)
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal",
                        "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich"})
 
@@ -45,12 +44,10 @@ class BulkSql:
     """One entity type's set-based conversion."""
 
     type: HistoryType
-    c7_table: str  # unprefixed C7 table name
     time_column: str  # keyset / key order column
     stage_columns: tuple[str, ...]  # C7 columns copied into the staging table
     prepare: str  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
     conv: str  # CREATE TEMP TABLE c7to8_conv AS SELECT ... (rn, ID_, the C8 columns' inputs)
-    target: str  # C8 table
     insert: str  # INSERT INTO target ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
     track: str  # INSERT INTO mapping ... SELECT ... FROM c7to8_conv
     params: dict[str, Any] = field(default_factory=dict)
@@ -117,9 +114,10 @@ def _insert(target: str, columns: Sequence[tuple[str, str]]) -> str:
             f"SELECT {', '.join(e for _, e in columns)} FROM {CONV}")
 
 
-def _track(names: Names, t: HistoryType, partition: str = "NULL") -> str:
+def _track(names: Names, t: HistoryType) -> str:
+    """The tracking rows (a flow node's or variable's has no partition)."""
     return (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
-            f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, {partition} FROM {CONV}")
+            f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, NULL FROM {CONV}")
 
 
 INST = "c7to8_inst"
@@ -230,9 +228,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         ("NUM_SUBPROCESS_INCIDENTS", "NULL"),
         ("PARTITION_ID", "partition_id"),
     ])
-    return BulkSql(t, "ACT_HI_ACTINST", "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv,
-                   "FLOW_NODE_INSTANCE", insert,
-                   _track(names, t), params,
+    return BulkSql(t, "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv, insert, _track(names, t), params,
                    repeat=f"SELECT 1 FROM {STAGE} WHERE parent_act_inst_id_ = ANY(%(done)s) LIMIT 1",
                    calls=True)
 
@@ -247,8 +243,8 @@ def _fits(exprs: Mapping[str, str], lengths: Mapping[str, int | None]) -> str:
 # --------------------------------------------------------------------------------------------
 # variables (convert/variable.py + c7to8.variables' built-in transformers of the simple types)
 
-VARIABLE_STAGE = ("ID_", "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "CASE_INST_ID_", "TASK_ID_",
-                  "NAME_", "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "TEXT_", "BYTEARRAY_ID_",
+VARIABLE_STAGE = ("ID_", "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "CASE_INST_ID_", "NAME_",
+                  "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "TEXT_", "BYTEARRAY_ID_",
                   "CREATE_TIME_")
 
 #: C7 serializer name -> (C8 TYPE, VAR_VALUE, LONG_VALUE, the condition under which this is exact)
@@ -258,7 +254,7 @@ _VALUE_KINDS: dict[str, tuple[str, str, str, str]] = {
                 "s.long_ IS NOT NULL"),
     "short": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT16[0]} AND {_INT16[1]}"),
     "integer": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT32[0]} AND {_INT32[1]}"),
-    "long": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT64[0]} AND {_INT64[1]}"),
+    "long": ("'LONG'", "s.long_::text", "s.long_", "s.long_ IS NOT NULL"),  # a bigint is always in range
     # JSON text of a string with nothing to escape: the text in quotes; short enough never to be cut
     "string": ("'STRING'", "'\"' || s.text_ || '\"'", "NULL",
                "s.text_ IS NOT NULL AND s.text_ !~ '[\"\\\\\\x01-\\x1f]' AND char_length(s.text_) <= %(max_chars)s"),
@@ -286,11 +282,11 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     params["max_chars"] = max(0, limit - 2)
     params["kinds"] = list(usable)
 
-    def pick(i: int) -> str:
+    def pick(i: int, default: str = "NULL") -> str:
         return "(CASE s.var_type_ " + " ".join(
-            f"WHEN '{k}' THEN {_VALUE_KINDS[k][i]}" for k in usable) + " END)"
+            f"WHEN '{k}' THEN {_VALUE_KINDS[k][i]}" for k in usable) + f" ELSE {default} END)"
 
-    ok = "(CASE s.var_type_ " + " ".join(f"WHEN '{k}' THEN {_VALUE_KINDS[k][3]}" for k in usable) + " ELSE FALSE END)"
+    ok = pick(3, "FALSE")
     fits = _fits({"VAR_NAME": "s.name_", "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_",
                   "TENANT_ID": _tenant("s.tenant_id_")}, lengths)
     conv = (
@@ -328,5 +324,5 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         ("PARTITION_ID", "partition_id"),
         ("ELEMENT_INSTANCE_KEY", "scope_key"),
     ])
-    return BulkSql(t, "ACT_HI_VARINST", "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, "VARIABLE", insert,
+    return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, insert,
                    _track(names, t), params)
