@@ -101,6 +101,8 @@ class BulkLane:
             return bulk_sql.flow_node(names, lengths)
         converter = m.values.converter
         kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(VariableEntity.HISTORIC_VARIABLE, k)]
+        if (m.c8.dialect.server_version_info or (0,)) < (12,):
+            kinds = [k for k in kinds if k != "double"]  # shortest float output needs PostgreSQL 12
         if not kinds:
             return None
         s = converter.settings
@@ -178,7 +180,7 @@ class BulkLane:
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
         statement = f"COPY ({compiled}) TO STDOUT"
         with src.cursor() as cur:
-            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+            cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3")  # exact floats
             with cur.copy(statement, compiled.params) as copy:
                 chunk: list[bytes] = []
                 while row := copy.read():
@@ -205,7 +207,7 @@ class BulkLane:
                     # temporary tables without statistics: joins among them are hashed, lookups in the
                     # big tables are index probes (scalar subqueries); JIT costs more than it saves here
                     cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off;"
-                                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+                                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL extra_float_digits = 1")
                     cur.execute(sql.prepare, sql.params)
                     cur.execute(sql.conv, sql.params)
                     n = cur.rowcount

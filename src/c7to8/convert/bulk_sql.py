@@ -244,20 +244,68 @@ def _fits(exprs: Mapping[str, str], lengths: Mapping[str, int | None]) -> str:
 # variables (convert/variable.py + c7to8.variables' built-in transformers of the simple types)
 
 VARIABLE_STAGE = ("ID_", "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "CASE_INST_ID_", "NAME_",
-                  "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "TEXT_", "BYTEARRAY_ID_",
+                  "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "DOUBLE_", "TEXT_", "BYTEARRAY_ID_",
                   "CREATE_TIME_")
 
-#: C7 serializer name -> (C8 TYPE, VAR_VALUE, LONG_VALUE, the condition under which this is exact)
-_VALUE_KINDS: dict[str, tuple[str, str, str, str]] = {
-    "null": ("'NULL'", "NULL", "NULL", "TRUE"),
-    "boolean": ("'BOOLEAN'", "(CASE WHEN s.long_ = 1 THEN 'true' ELSE 'false' END)", "NULL",
-                "s.long_ IS NOT NULL"),
-    "short": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT16[0]} AND {_INT16[1]}"),
-    "integer": ("'LONG'", "s.long_::text", "s.long_", f"s.long_ BETWEEN {_INT32[0]} AND {_INT32[1]}"),
-    "long": ("'LONG'", "s.long_::text", "s.long_", "s.long_ IS NOT NULL"),  # a bigint is always in range
-    # JSON text of a string with nothing to escape: the text in quotes; short enough never to be cut
-    "string": ("'STRING'", "'\"' || s.text_ || '\"'", "NULL",
-               "s.text_ IS NOT NULL AND s.text_ !~ '[\"\\\\\\x01-\\x1f]' AND char_length(s.text_) <= %(max_chars)s"),
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one C7 value type becomes VARIABLE columns, and when that is exact (all SQL over stage row `s`)."""
+
+    type: str
+    value: str  # VAR_VALUE: the value's JSON text
+    long: str = "NULL"
+    double: str = "NULL"
+    ok: str = "TRUE"
+
+
+def double_text(col: str) -> str:
+    """java_double of a float8 in [1e-3, 1e7) or zero: PostgreSQL's shortest digits, '.0' added to whole numbers.
+
+    Both sides print the shortest digits that read back as the same double (PostgreSQL 12+ with
+    extra_float_digits = 1, Python's repr); in this range Java's layout is plain decimal notation.
+    """
+    return f"(CASE WHEN strpos({col}::text, '.') > 0 THEN {col}::text ELSE {col}::text || '.0' END)"
+
+
+def double_exact(col: str) -> str:
+    """The doubles `double_text` renders like java_double (NaN and infinities compare false)."""
+    return f"({col} = 0 OR (abs({col}) >= 0.001 AND abs({col}) < 10000000))"
+
+
+#: epoch milliseconds of 1900-01-01 and 2100-01-01 (UTC): dates outside go row by row
+DATE_RANGE = (-2208988800000, 4102444800000)
+
+
+def date_text(col: str) -> str:
+    """format_epoch_millis of epoch milliseconds in the zone %(zone)s: yyyy-MM-dd'T'HH:mm:ss.SSS+HHMM.
+
+    The offset is cut to whole minutes toward zero, as Java's SimpleDateFormat and c7to8.variables.dates do.
+    """
+    instant = f"(timestamptz '1970-01-01 00:00:00+00' + {col} * interval '1 millisecond')"
+    return (
+        "(SELECT to_char(z.l, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')"
+        " || CASE WHEN z.m < 0 THEN '-' ELSE '+' END"
+        " || lpad((abs(z.m) / 60)::text, 2, '0') || lpad(mod(abs(z.m), 60)::text, 2, '0')"
+        " FROM (SELECT y.l, trunc(extract(epoch FROM y.l - y.u) / 60)::int AS m"
+        f" FROM (SELECT {instant} AT TIME ZONE %(zone)s AS l, {instant} AT TIME ZONE 'UTC' AS u) y) z)"
+    )
+
+
+_STRING_OK = "s.text_ IS NOT NULL AND s.text_ !~ '[\"\\\\\\x01-\\x1f]' AND char_length(s.text_) <= %(max_chars)s"
+
+#: C7 serializer name -> its conversion (JSON text of a string with nothing to escape: the text in quotes;
+#: short enough never to be cut)
+_VALUE_KINDS: dict[str, _Kind] = {
+    "null": _Kind("'NULL'", "NULL"),
+    "boolean": _Kind("'BOOLEAN'", "(CASE WHEN s.long_ = 1 THEN 'true' ELSE 'false' END)", ok="s.long_ IS NOT NULL"),
+    "short": _Kind("'LONG'", "s.long_::text", "s.long_", ok=f"s.long_ BETWEEN {_INT16[0]} AND {_INT16[1]}"),
+    "integer": _Kind("'LONG'", "s.long_::text", "s.long_", ok=f"s.long_ BETWEEN {_INT32[0]} AND {_INT32[1]}"),
+    "long": _Kind("'LONG'", "s.long_::text", "s.long_", ok="s.long_ IS NOT NULL"),  # a bigint is always in range
+    "double": _Kind("'DOUBLE'", double_text("s.double_"), double="s.double_", ok=double_exact("s.double_")),
+    "string": _Kind("'STRING'", "'\"' || s.text_ || '\"'", ok=_STRING_OK),
+    "date": _Kind("'STRING'", "'\"' || " + date_text("s.long_") + " || '\"'",
+                  ok=f"s.long_ BETWEEN {DATE_RANGE[0]} AND {DATE_RANGE[1]}"),
 }
 
 
@@ -282,11 +330,11 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     params["max_chars"] = max(0, limit - 2)
     params["kinds"] = list(usable)
 
-    def pick(i: int, default: str = "NULL") -> str:
+    def pick(part: str, default: str = "NULL") -> str:
         return "(CASE s.var_type_ " + " ".join(
-            f"WHEN '{k}' THEN {_VALUE_KINDS[k][i]}" for k in usable) + f" ELSE {default} END)"
+            f"WHEN '{k}' THEN {getattr(_VALUE_KINDS[k], part)}" for k in usable) + f" ELSE {default} END)"
 
-    ok = pick(3, "FALSE")
+    ok = pick("ok", "FALSE")
     fits = _fits({"VAR_NAME": "s.name_", "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_",
                   "TENANT_ID": _tenant("s.tenant_id_")}, lengths)
     conv = (
@@ -299,7 +347,8 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         f"{_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')},"
         f" {_lookup(names, HistoryType.HISTORY_PROCESS_INSTANCE, 's.act_inst_id_')}) END) AS scope_key,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
-        f" {pick(0)} AS type, {pick(1)} AS var_value, {pick(2)} AS long_value"
+        f" {pick('type')} AS type, {pick('value')} AS var_value, {pick('long')} AS long_value,"
+        f" {pick('double')} AS double_value"
         f" FROM {STAGE} s"
         + _join_instances()
         + " WHERE s.case_inst_id_ IS NULL AND s.bytearray_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
@@ -315,7 +364,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         ("SCOPE_KEY", "scope_key"),
         ("TYPE", "type"),
         ("VAR_NAME", "name_"),
-        ("DOUBLE_VALUE", "NULL"),
+        ("DOUBLE_VALUE", "double_value"),
         ("LONG_VALUE", "long_value"),
         ("VAR_VALUE", "var_value"),
         ("VAR_FULL_VALUE", "NULL"),
