@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import and_, select
+from sqlalchemy import Table, and_, distinct, exists, func, not_, null, select, true
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
-from .convert import bulk_sql
+from .convert import bulk_sql, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
 from .convert.common import HistoryType
 from .convert.interceptors import chain_for_spec
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 FN = HistoryType.HISTORY_FLOW_NODE
 VAR = HistoryType.HISTORY_VARIABLE
+UT = HistoryType.HISTORY_USER_TASK
+STAGES = {FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE, UT: bulk_sql.USER_TASK_STAGE}
 CHUNK = 25_000  # C7 rows staged and converted per transaction
 
 
@@ -70,7 +72,7 @@ class BulkLane:
 
     # ------------------------------------------------------------------ eligibility
     def sql_for(self, t: HistoryType) -> BulkSql | None:
-        if self.off is not None or t not in (FN, VAR):
+        if self.off is not None or t not in STAGES:
             return None
         if t not in self._sql:
             self._sql[t] = self._build(t)
@@ -83,7 +85,7 @@ class BulkLane:
         if len(chain) != 1 or type(chain[0]) is not h.spec.transformer:
             log.info("%s: custom entity interceptors are configured; converted row by row", t.display)
             return None
-        stage = bulk_sql.FLOW_NODE_STAGE if t is FN else bulk_sql.VARIABLE_STAGE
+        stage = STAGES[t]
         table = h.table()
         missing = [c for c in stage if c not in table.c]
         if missing or h.where is not None:
@@ -95,10 +97,12 @@ class BulkLane:
             zone=m.config.extras.time_zone,
             legacy_prefix=m.settings.prefix,
         )
-        target = "FLOW_NODE_INSTANCE" if t is FN else "VARIABLE"
-        lengths = {c.name.upper(): getattr(c.type, "length", None) for c in m.c8_tables[target].columns}
+        lengths = {name: {c.name.upper(): getattr(c.type, "length", None) for c in m.c8_tables[name].columns}
+                   for name in h.spec.c8_tables if name in m.c8_tables}
         if t is FN:
-            return bulk_sql.flow_node(names, lengths)
+            return bulk_sql.flow_node(names, lengths["FLOW_NODE_INSTANCE"])
+        if t is UT:
+            return bulk_sql.user_task(names, lengths, user_task.STATES, self._form_definitions())
         converter = m.values.converter
         kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(VariableEntity.HISTORIC_VARIABLE, k)]
         if (m.c8.dialect.server_version_info or (0,)) < (12,):
@@ -106,7 +110,39 @@ class BulkLane:
         if not kinds:
             return None
         s = converter.settings
-        return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths)
+        return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"])
+
+    def _form_definitions(self) -> list[str]:
+        """C7 process definitions whose BPMN may link a Camunda form (mentions formRef), if any form is deployed."""
+        src = self.m.source
+        cam = src.opt_table("ACT_RE_CAMFORMDEF")
+        if cam is None:
+            return []
+        with self.m.c7.connect() as c7:
+            if c7.execute(select(cam.c.ID_).limit(1)).first() is None:
+                return []
+            pd, ba = src.table("ACT_RE_PROCDEF"), src.table("ACT_GE_BYTEARRAY")
+            q = (select(pd.c.ID_).join(ba, and_(ba.c.DEPLOYMENT_ID_ == pd.c.DEPLOYMENT_ID_,
+                                                ba.c.NAME_ == pd.c.RESOURCE_NAME_))
+                 .where(func.encode(ba.c.BYTES_, "escape").like("%formRef%")).distinct())
+            return [str(r[0]) for r in c7.execute(q)]
+
+    def _derived(self, h: Handler, table: Table) -> list[Any]:
+        """The staged values the Camunda 7 query computes (BulkSql.derived), as labelled expressions."""
+        if h.type is not UT:
+            return []
+        il = self.m.source.opt_table("ACT_HI_IDENTITYLINK")
+        if il is None:
+            return [true().label("c7to8_links_ok"), null().label("c7to8_users"), null().label("c7to8_groups")]
+        candidate = and_(il.c.TASK_ID_ == table.c.ID_, il.c.TYPE_ == "candidate")
+        added = func.lower(func.coalesce(il.c.OPERATION_TYPE_, "add")) == "add"
+
+        def ids(col: Any) -> Any:
+            return select(func.array_agg(distinct(col))).where(candidate, added, col.is_not(None)).scalar_subquery()
+
+        deleted = exists().where(candidate, func.lower(il.c.OPERATION_TYPE_) == "delete")
+        return [not_(deleted).label("c7to8_links_ok"), ids(il.c.USER_ID_).label("c7to8_users"),
+                ids(il.c.GROUP_ID_).label("c7to8_groups")]
 
     # ------------------------------------------------------------------ running
     def migrate(self, h: Handler, sql: BulkSql, plan: TypePlan, stats: Any, waiting: WaitingRoom) -> None:
@@ -157,7 +193,8 @@ class BulkLane:
                 (self.m.source.physical_name(h.base_table), self.m.source.schema))
             types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
         src.rollback()
-        defs = ", ".join(f"{c.lower()} {types[c]}" for c in sql.stage_columns)
+        defs = ", ".join([f"{c.lower()} {types[c]}" for c in sql.stage_columns]
+                         + [f"{name} {tp}" for name, tp in sql.derived])
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
@@ -173,7 +210,7 @@ class BulkLane:
             conds.append(shard)
         if plan.since is not None:
             conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
-        q = select(*[t.c[c] for c in sql.stage_columns])
+        q = select(*[t.c[c] for c in sql.stage_columns], *self._derived(h, t))
         if conds:
             q = q.where(and_(*conds))
         q = q.order_by(tc.asc().nulls_first(), idc)
@@ -198,7 +235,8 @@ class BulkLane:
         m = self.m
         with dst.cursor() as cur:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-            with cur.copy(f"COPY {STAGE} ({', '.join(c.lower() for c in sql.stage_columns)}) FROM STDIN") as copy:
+            columns = [c.lower() for c in sql.stage_columns] + [name for name, _ in sql.derived]
+            with cur.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(b"".join(chunk))
             dst.commit()
             stats.read += len(chunk)
@@ -215,7 +253,8 @@ class BulkLane:
                         dst.commit()
                         break
                     params = {**sql.params, "base": m.keys.reserve(n)}
-                    cur.execute(sql.insert, params)
+                    for insert in sql.inserts:
+                        cur.execute(insert, params)
                     cur.execute(sql.track, params)
                     cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.id_ = c.id_")
                     cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}")

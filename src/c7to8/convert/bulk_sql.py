@@ -48,9 +48,11 @@ class BulkSql:
     stage_columns: tuple[str, ...]  # C7 columns copied into the staging table
     prepare: str  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
     conv: str  # CREATE TEMP TABLE c7to8_conv AS SELECT ... (rn, ID_, the C8 columns' inputs)
-    insert: str  # INSERT INTO target ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
+    inserts: tuple[str, ...]  # INSERT INTO target(s) ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
     track: str  # INSERT INTO mapping ... SELECT ... FROM c7to8_conv
     params: dict[str, Any] = field(default_factory=dict)
+    #: staged values computed by the Camunda 7 query (name, PostgreSQL type); c7to8.bulk supplies their SQL
+    derived: tuple[tuple[str, str], ...] = ()
     repeat: str | None = None  # a row if staged rows wait for one just converted (%(done)s: their ids)
     calls: bool = False  # c7to8_conv has CALL_PROC_INST_ID_ (call activities)
 
@@ -127,7 +129,8 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     """CREATE TEMP TABLE c7to8_inst: each distinct (instance, root[, definition]) of the stage, resolved once.
 
     pim_key / root_key: the process instance and its root, both migrated and their C8 rows present
-    (not deleted); partition_id: the root's partition; pi_end: the instance's END_DATE; with a
+    (not deleted); partition_id: the root's partition; pi_end / pi_version: the instance's END_DATE
+    and VERSION; with a
     definition: pd_key, the migrated process definition whose C8 row is present. Only scalar
     subqueries (index probes per distinct instance): no join order for the planner to get wrong.
     """
@@ -141,6 +144,7 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     return (
         f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT q.*,"
         f" (SELECT i.end_date FROM {pi} i WHERE i.process_instance_key = q.pim_key) AS pi_end,"
+        f" (SELECT i.version FROM {pi} i WHERE i.process_instance_key = q.pim_key) AS pi_version,"
         f" COALESCE(q.root_part, (SELECT i.partition_id FROM {pi} i WHERE i.process_instance_key = q.root_key))"
         f" AS partition_id"
         f" FROM (SELECT p.*,"
@@ -228,8 +232,8 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         ("NUM_SUBPROCESS_INCIDENTS", "NULL"),
         ("PARTITION_ID", "partition_id"),
     ])
-    return BulkSql(t, "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv, insert, _track(names, t), params,
-                   repeat=f"SELECT 1 FROM {STAGE} WHERE parent_act_inst_id_ = ANY(%(done)s) LIMIT 1",
+    return BulkSql(t, "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv, (insert,), _track(names, t),
+                   params, repeat=f"SELECT 1 FROM {STAGE} WHERE parent_act_inst_id_ = ANY(%(done)s) LIMIT 1",
                    calls=True)
 
 
@@ -373,5 +377,97 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         ("PARTITION_ID", "partition_id"),
         ("ELEMENT_INSTANCE_KEY", "scope_key"),
     ])
-    return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, insert,
+    return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, (insert,),
                    _track(names, t), params)
+
+
+# --------------------------------------------------------------------------------------------
+# user tasks (convert/user_task.py)
+
+USER_TASK_STAGE = ("ID_", "PROC_DEF_KEY_", "PROC_DEF_ID_", "ROOT_PROC_INST_ID_", "PROC_INST_ID_", "CASE_INST_ID_",
+                   "ACT_INST_ID_", "NAME_", "TASK_DEF_KEY_", "ASSIGNEE_", "START_TIME_", "END_TIME_", "DUE_DATE_",
+                   "FOLLOW_UP_DATE_", "PRIORITY_", "TENANT_ID_", "TASK_STATE_")
+#: per task, from ACT_HI_IDENTITYLINK (type 'candidate'): no link was deleted, the users and groups added
+USER_TASK_DERIVED = (("c7to8_links_ok", "boolean"), ("c7to8_users", "text[]"), ("c7to8_groups", "text[]"))
+
+
+def user_task(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
+              form_definitions: Sequence[str]) -> BulkSql:
+    """ACT_HI_TASKINST -> USER_TASK, CANDIDATE_USER, CANDIDATE_GROUP for tasks of migrated instances and elements.
+
+    Left to the pipeline: tasks of the process definitions in `form_definitions` (their BPMN may link
+    a Camunda form), tasks whose candidate links were ever deleted (the pipeline replays them in
+    time order), unknown states, texts too long for their columns. `lengths`: per C8 table, its
+    columns' character limits.
+    """
+    t = HistoryType.HISTORY_USER_TASK
+    params = _common_params(names)
+    params["form_pds"] = list(form_definitions)
+    params["states"] = sorted(states)
+    state = _case("s.task_state_", states, "", "st", params)
+    task = lengths["USER_TASK"]
+    fits = " AND ".join([
+        _fits({"ELEMENT_ID": "s.task_def_key_", "NAME": "s.name_", "ASSIGNEE": "s.assignee_",
+               "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_")}, task),
+        _all_fit("s.c7to8_users", lengths["CANDIDATE_USER"].get("CANDIDATE_USER")),
+        _all_fit("s.c7to8_groups", lengths["CANDIDATE_GROUP"].get("CANDIDATE_GROUP")),
+    ])
+    stable = " AND ".join(zone_stable(f"s.{c}", names.zone)
+                          for c in ("start_time_", "end_time_", "due_date_", "follow_up_date_"))
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, * FROM ("
+        f"SELECT s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
+        f" s.task_def_key_, s.name_, s.assignee_, s.priority_, s.c7to8_users, s.c7to8_groups,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
+        f" COALESCE({c8_date('s.end_time_')}, r.pi_end) AS completion_date, {state} AS state,"
+        f" {c8_date('s.due_date_')} AS due_date, {c8_date('s.follow_up_date_')} AS follow_up_date,"
+        f" r.pim_key, r.pd_key, r.root_key, r.partition_id, r.pi_version,"
+        f" {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')} AS element_key"
+        f" FROM {STAGE} s"
+        + _join_instances(with_definition=True)
+        + " WHERE s.case_inst_id_ IS NULL AND s.proc_def_key_ IS NOT NULL AND s.task_state_ = ANY(%(states)s)"
+        f" AND s.c7to8_links_ok AND NOT (s.proc_def_id_ = ANY(%(form_pds)s)) AND {fits} AND {stable}"
+        f" AND {_tracked(names, t)}) s"
+        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND pi_version IS NOT NULL"
+        f" AND element_key IS NOT NULL"
+    )
+    key = "%(base)s + rn"
+    inserts = (
+        _insert(names.c8["USER_TASK"], [
+            ("USER_TASK_KEY", key),
+            ("ELEMENT_ID", "task_def_key_"),
+            ("NAME", "name_"),
+            ("PROCESS_DEFINITION_ID", "process_definition_id"),
+            ("CREATION_DATE", "create_time"),
+            ("COMPLETION_DATE", "completion_date"),
+            ("ASSIGNEE", "assignee_"),
+            ("STATE", "state"),
+            ("FORM_KEY", "NULL"),
+            ("PROCESS_DEFINITION_KEY", "pd_key"),
+            ("PROCESS_INSTANCE_KEY", "pim_key"),
+            ("ROOT_PROCESS_INSTANCE_KEY", "root_key"),
+            ("ELEMENT_INSTANCE_KEY", "element_key"),
+            ("TENANT_ID", "tenant_id"),
+            ("DUE_DATE", "due_date"),
+            ("FOLLOW_UP_DATE", "follow_up_date"),
+            ("EXTERNAL_FORM_REFERENCE", "NULL"),
+            ("PROCESS_DEFINITION_VERSION", "pi_version"),
+            ("CUSTOM_HEADERS", "'{}'"),
+            ("PRIORITY", "priority_"),
+            ("PARTITION_ID", "partition_id"),
+        ]),
+        f"INSERT INTO {names.c8['CANDIDATE_USER']} (user_task_key, candidate_user)"
+        f" SELECT {key}, u FROM {CONV}, unnest(c7to8_users) AS u",
+        f"INSERT INTO {names.c8['CANDIDATE_GROUP']} (user_task_key, candidate_group)"
+        f" SELECT {key}, g FROM {CONV}, unnest(c7to8_groups) AS g",
+    )
+    return BulkSql(t, "START_TIME_", USER_TASK_STAGE, _instances(names, True), conv, inserts, _track(names, t),
+                   params, derived=USER_TASK_DERIVED)
+
+
+def _all_fit(array: str, limit: int | None) -> str:
+    """Every text of an array fits a column of `limit` characters (a NULL array fits)."""
+    if limit is None:
+        return "TRUE"
+    return f"NOT EXISTS (SELECT 1 FROM unnest({array}) AS v WHERE char_length(v) > {int(limit)})"

@@ -860,10 +860,15 @@ final class Harness {
 
     Inst o2 = as("mary", () -> start("oplog", "oplog-completed-1", vars("x", 1)));
     as("mary", () -> {
-      tasks.claim(task(o2.id, "opTask").getId(), "mary");
+      String tid = task(o2.id, "opTask").getId();
+      tasks.addCandidateUser(tid, "peter");
+      tasks.addCandidateGroup(tid, "accounting");
+      tasks.deleteCandidateUser(tid, "peter");
+      tasks.claim(tid, "mary");
       complete(o2, "opTask", vars("done", true));
     });
-    o2.step("mary claimed and completed").state("completed");
+    o2.step("mary: candidate user peter added and removed, group accounting added; claimed and completed")
+        .state("completed");
 
     Inst o3 = as("demo", () -> start("oplog", "oplog-modified-1", vars("x", 3)));
     as("demo", () -> runtime.createProcessInstanceModification(o3.id).startBeforeActivity("opTask").execute());
