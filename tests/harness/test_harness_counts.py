@@ -124,7 +124,7 @@ EXPECTED_BY_FAMILY: dict[str, dict[str, int]] = {
     "ACT_HI_INCIDENT": {"asyncjobs": 2, "externaltasks": 2},
     "ACT_HI_DECINST": {"beverages": 1, "dish": 4, "dishChoice": 1},
     "ACT_HI_JOB_LOG": {"asyncjobs": 33, "timers": 12},
-    "ACT_HI_OP_LOG": {"-": 3, "asyncjobs": 2, "externaltasks": 1, "lifecycle": 2, "oplog": 19, "usertasks": 13},
+    "ACT_HI_OP_LOG": {"-": 3, "asyncjobs": 2, "externaltasks": 1, "lifecycle": 2, "oplog": 22, "usertasks": 13},
     "ACT_RU_EXECUTION": {
         "asyncjobs": 5,
         "boundary": 7,
