@@ -18,17 +18,19 @@ from sqlalchemy import create_engine
 from tests.history_support import history_pair
 from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
 
-LANE = re.compile(r"converted set-based inside PostgreSQL: (.*)")
+LANE = re.compile(r"converted set-based inside PostgreSQL \(of the migrated rows\):\n((?:  .+: [\d,]+ of [\d,]+\n)+)")
+COUNTS = re.compile(r"  (.+): ([\d,]+) of ([\d,]+)")
 
 
 def _lane_counts(stdout: str) -> dict[str, tuple[int, int]]:
-    """'Historic Flow Node 12 of 14; ...' from the end-of-run summary -> {type: (set-based, migrated)}."""
+    """'  Historic Flow Node: 12 of 14' lines of the end-of-run summary -> {type: (set-based, migrated)}."""
     m = LANE.search(stdout)
     assert m is not None, "the summary names no set-based conversion:\n" + stdout[-3000:]
     out = {}
-    for part in m.group(1).split(";"):
-        name, counts = part.strip().rsplit(" ", 3)[0], part.strip().rsplit(" ", 3)[1:]
-        out[name] = (int(counts[0].replace(",", "")), int(counts[2].replace(",", "")))
+    for line in m.group(1).splitlines():
+        c = COUNTS.fullmatch(line)
+        assert c is not None, line
+        out[c.group(1)] = (int(c.group(2).replace(",", "")), int(c.group(3).replace(",", "")))
     return out
 
 
@@ -43,7 +45,7 @@ def test_set_based_lane_writes_the_rows_of_the_row_by_row_pipeline(tmp_path: Pat
         assert run.returncode == 0, run.stderr[-3000:]
         lane = _lane_counts(run.stdout)
         # the lane did the bulk of both types; what it left went through the pipeline
-        assert set(lane) == {"Historic Flow Node", "Historic User Task", "Historic Variable"}
+        assert set(lane) == {"Historic Flow Node", "Historic User Task", "Historic Variable", "Historic Job"}
         for name, (in_sql, migrated) in lane.items():
             assert 0.5 * migrated < in_sql <= migrated, (name, in_sql, migrated)
         a, b = snapshot(pair.c8(), target.started), snapshot(create_engine(target.url), target.started)

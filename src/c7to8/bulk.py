@@ -26,13 +26,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Table, and_, distinct, exists, func, not_, null, select, true
+from sqlalchemy import and_, distinct, exists, func, not_, null, select, true
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
-from .convert import bulk_sql, user_task
+from .convert import bulk_sql, job, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
-from .convert.common import HistoryType
+from .convert.common import C7_MIGRATED, HistoryType
 from .convert.interceptors import chain_for_spec
 from .variables.model import VariableEntity
 
@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 FN = HistoryType.HISTORY_FLOW_NODE
 VAR = HistoryType.HISTORY_VARIABLE
 UT = HistoryType.HISTORY_USER_TASK
-STAGES = {FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE, UT: bulk_sql.USER_TASK_STAGE}
+JOB = HistoryType.HISTORY_JOB
+STAGES = {FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE, UT: bulk_sql.USER_TASK_STAGE,
+          JOB: bulk_sql.JOB_STAGE}
 CHUNK = 25_000  # C7 rows staged and converted per transaction
 
 
@@ -103,6 +105,8 @@ class BulkLane:
             return bulk_sql.flow_node(names, lengths["FLOW_NODE_INSTANCE"])
         if t is UT:
             return bulk_sql.user_task(names, lengths, user_task.STATES, self._form_definitions())
+        if t is JOB:
+            return bulk_sql.job(names, lengths["JOB"], (job.ASYNC_BEFORE, job.ASYNC_AFTER), C7_MIGRATED)
         converter = m.values.converter
         kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(VariableEntity.HISTORIC_VARIABLE, k)]
         if (m.c8.dialect.server_version_info or (0,)) < (12,):
@@ -127,8 +131,20 @@ class BulkLane:
                  .where(func.encode(ba.c.BYTES_, "escape").like("%formRef%")).distinct())
             return [str(r[0]) for r in c7.execute(q)]
 
-    def _derived(self, h: Handler, table: Table) -> list[Any]:
-        """The staged values the Camunda 7 query computes (BulkSql.derived), as labelled expressions."""
+    def _derived(self, h: Handler, table: Any) -> list[Any]:
+        """The staged values the Camunda 7 query computes (BulkSql.derived), as labelled expressions.
+
+        `table`: the C7 table, or the subquery of its first log rows (columns by their C7 names).
+        """
+        if h.type is JOB:
+            log_ = h.table().alias("c7to8_l")
+            act = self.m.source.table("ACT_HI_ACTINST")
+            # all log rows of a job share its process instance (indexed; the job id is not)
+            last = select(func.max(log_.c.TIMESTAMP_)).where(
+                log_.c.PROCESS_INSTANCE_ID_ == table.c.PROCESS_INSTANCE_ID_, log_.c.JOB_ID_ == table.c.JOB_ID_)
+            acts = select(func.count()).select_from(act).where(
+                act.c.PROC_INST_ID_ == table.c.PROCESS_INSTANCE_ID_, act.c.ACT_ID_ == table.c.ACT_ID_)
+            return [last.scalar_subquery().label("c7to8_last"), acts.scalar_subquery().label("c7to8_acts")]
         if h.type is not UT:
             return []
         il = self.m.source.opt_table("ACT_HI_IDENTITYLINK")
@@ -193,7 +209,7 @@ class BulkLane:
                 (self.m.source.physical_name(h.base_table), self.m.source.schema))
             types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
         src.rollback()
-        defs = ", ".join([f"{c.lower()} {types[c]}" for c in sql.stage_columns]
+        defs = ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
                          + [f"{name} {tp}" for name, tp in sql.derived])
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
@@ -210,10 +226,21 @@ class BulkLane:
             conds.append(shard)
         if plan.since is not None:
             conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
-        q = select(*[t.c[c] for c in sql.stage_columns], *self._derived(h, t))
-        if conds:
-            q = q.where(and_(*conds))
-        q = q.order_by(tc.asc().nulls_first(), idc)
+        order = (tc.asc().nulls_first(), idc)
+        if sql.first_of is None:
+            q = select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, t))
+            if conds:
+                q = q.where(and_(*conds))
+            q = q.order_by(*order)
+        else:  # the first row of each entity, as the row-by-row pages deduplicate from the same resume point
+            first = func.row_number().over(partition_by=t.c[sql.first_of], order_by=order).label("c7to8_first")
+            inner = select(*[t.c[c] for c in sql.stage_columns], first)
+            if conds:
+                inner = inner.where(and_(*conds))
+            sub = inner.subquery("c7to8_f")
+            q = (select(*[sub.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, sub))
+                 .where(sub.c.c7to8_first == 1)
+                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
         statement = f"COPY ({compiled}) TO STDOUT"
         with src.cursor() as cur:
@@ -235,7 +262,7 @@ class BulkLane:
         m = self.m
         with dst.cursor() as cur:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-            columns = [c.lower() for c in sql.stage_columns] + [name for name, _ in sql.derived]
+            columns = [sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived]
             with cur.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(b"".join(chunk))
             dst.commit()
@@ -256,7 +283,7 @@ class BulkLane:
                     for insert in sql.inserts:
                         cur.execute(insert, params)
                     cur.execute(sql.track, params)
-                    cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.id_ = c.id_")
+                    cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
                     cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}")
                     done = cur.fetchall()
                     again = False
@@ -276,13 +303,13 @@ class BulkLane:
                 stats.c8_rows += len(done)
                 # what waited for these rows (and the instances their call activities call) is migrated now
                 ids = [str(r[0]) for r in done]
-                rows = [{"ID_": i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
+                rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
                         for i, r in zip(ids, done, strict=True)]
                 called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
                 if not (again or called):
                     break
-            cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
-                        f" AND t.c7_id = s.id_) FROM {STAGE} s", (h.type.name,))
+            cur.execute(f"SELECT s.{sql.id_column}, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
+                        f" AND t.c7_id = s.{sql.id_column}) FROM {STAGE} s", (h.type.name,))
             rest = cur.fetchall()
             cur.execute(f"TRUNCATE {STAGE}")
             dst.commit()

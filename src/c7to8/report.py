@@ -111,9 +111,9 @@ class Summary:
             console.print(rt)
         for note in self.notes:
             console.print(Text(note))
-        lane = [f"{st.name} {st.set_based:,} of {st.migrated:,}" for st in self.types.values() if st.set_based]
+        lane = [f"  {st.name}: {st.set_based:,} of {st.migrated:,}" for st in self.types.values() if st.set_based]
         if lane:
-            console.print(Text("converted set-based inside PostgreSQL: " + "; ".join(lane)))
+            console.print(Text("\n".join(["converted set-based inside PostgreSQL (of the migrated rows):", *lane])))
         if tot.skipped:
             console.print(
                 f"[bold red]{tot.skipped:,} entities were skipped[/]: see them with --list-skipped, "

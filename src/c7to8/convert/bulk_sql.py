@@ -53,6 +53,12 @@ class BulkSql:
     params: dict[str, Any] = field(default_factory=dict)
     #: staged values computed by the Camunda 7 query (name, PostgreSQL type); c7to8.bulk supplies their SQL
     derived: tuple[tuple[str, str], ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)  # C7 column -> its staging column, if renamed
+    id_column: str = "id_"  # the staging column of the tracked C7 id (c7to8_conv.id_ holds that id)
+    first_of: str | None = None  # log tables: only the first row (time, ID_) of each value of this C7 column
+
+    def stage_name(self, column: str) -> str:
+        return self.aliases.get(column, column.lower())
     repeat: str | None = None  # a row if staged rows wait for one just converted (%(done)s: their ids)
     calls: bool = False  # c7to8_conv has CALL_PROC_INST_ID_ (call activities)
 
@@ -88,9 +94,9 @@ def _key(alias: str) -> str:
     return f"(CASE WHEN {alias}.c8_key ~ '^-?[0-9]{{1,19}}$' THEN {alias}.c8_key::bigint END)"
 
 
-def _tracked(names: Names, t: HistoryType) -> str:
+def _tracked(names: Names, t: HistoryType, id_column: str = "id_") -> str:
     """Not tracked yet (a scalar subquery, never turned into a join over the whole tracking table)."""
-    return f"(SELECT count(*) FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_) = 0"
+    return f"(SELECT count(*) FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.{id_column}) = 0"
 
 
 def _case(col: str, mapping: Mapping[str, str], default: str, prefix: str, params: dict[str, Any]) -> str:
@@ -471,3 +477,74 @@ def _all_fit(array: str, limit: int | None) -> str:
     if limit is None:
         return "TRUE"
     return f"NOT EXISTS (SELECT 1 FROM unnest({array}) AS v WHERE char_length(v) > {int(limit)})"
+
+
+# --------------------------------------------------------------------------------------------
+# jobs (convert/job.py): the first log row of each async-continuation job
+
+JOB_STAGE = ("ID_", "JOB_ID_", "JOB_DEF_TYPE_", "JOB_DEF_CONFIGURATION_", "HOSTNAME_", "PROCESS_DEF_KEY_",
+             "PROCESS_DEF_ID_", "ROOT_PROC_INST_ID_", "PROCESS_INSTANCE_ID_", "ACT_ID_", "TENANT_ID_", "TIMESTAMP_")
+#: per log row: the job's last log time, and how many C7 activity instances its activity has in its instance
+JOB_DERIVED = (("c7to8_last", "timestamp without time zone"), ("c7to8_acts", "bigint"))
+
+
+def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequence[str], worker: str) -> BulkSql:
+    """ACT_HI_JOB_LOG (first row per job) -> JOB, when the job's element resolves to exactly one flow node.
+
+    resolveFni in SQL: the instance's C8 flow nodes of that element id are exactly one and the C7
+    instance ran that activity at most once; anything else (ambiguous, missing, a multi-instance body)
+    is left to the pipeline, which records the reason. `configurations`: the migrated job kinds;
+    `worker`: the placeholder for a job without a host name.
+    """
+    t = HistoryType.HISTORY_JOB
+    params = _common_params(names)
+    params.update({"mi": MULTI_INSTANCE_BODY, "mi_suffix": "%" + MULTI_INSTANCE_BODY,
+                   "configurations": list(configurations), "worker": worker})
+    fni = names.c8["FLOW_NODE_INSTANCE"]
+    worker_expr = "COALESCE(NULLIF(s.hostname_, ''), %(worker)s)"
+    fits = _fits({"ELEMENT_ID": "replace(s.act_id_, %(mi)s, '')", "TYPE": "s.job_def_type_", "WORKER": worker_expr,
+                  "PROCESS_DEFINITION_ID": "%(legacy)s || s.process_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
+                 lengths)
+    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("timestamp_", "c7to8_last"))
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.timestamp_, s.log_id) - 1 AS rn, * FROM ("
+        f"SELECT s.job_id_ AS id_, s.id_ AS log_id, s.timestamp_, {c8_date('s.timestamp_')} AS create_time,"
+        f" %(legacy)s || s.process_def_key_ AS process_definition_id, replace(s.act_id_, %(mi)s, '') AS element_id,"
+        f" {_tenant('s.tenant_id_')} AS tenant_id, s.job_def_type_ AS type, {worker_expr} AS worker,"
+        f" COALESCE({c8_date('s.c7to8_last')}, {c8_date('s.timestamp_')}) AS last_update_time,"
+        f" r.pim_key, r.pd_key, r.root_key, r.partition_id,"
+        f" (SELECT max(f.flow_node_instance_key) FROM {fni} f WHERE f.process_instance_key = r.pim_key"
+        f" AND f.flow_node_id = s.act_id_ HAVING count(*) = 1) AS element_key"
+        f" FROM {STAGE} s"
+        + _join_instances(with_definition=True)
+        + " WHERE s.job_def_configuration_ = ANY(%(configurations)s) AND s.act_id_ NOT LIKE %(mi_suffix)s"
+        f" AND COALESCE(s.c7to8_acts, 0) <= 1 AND {fits} AND {stable}"
+        f" AND {_tracked(names, t, 'job_id_')}) s"
+        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND element_key IS NOT NULL"
+    )
+    insert = _insert(names.c8["JOB"], [
+        ("JOB_KEY", "%(base)s + rn"),
+        ("PROCESS_DEFINITION_ID", "process_definition_id"),
+        ("PROCESS_DEFINITION_KEY", "pd_key"),
+        ("PROCESS_INSTANCE_KEY", "pim_key"),
+        ("ROOT_PROCESS_INSTANCE_KEY", "root_key"),
+        ("ELEMENT_ID", "element_id"),
+        ("ELEMENT_INSTANCE_KEY", "element_key"),
+        ("TENANT_ID", "tenant_id"),
+        ("TYPE", "type"),
+        ("WORKER", "worker"),
+        ("STATE", "'COMPLETED'"),
+        ("KIND", "'BPMN_ELEMENT'"),
+        ("LISTENER_EVENT_TYPE", "'UNSPECIFIED'"),
+        ("CUSTOM_HEADERS", "'{}'"),
+        ("RETRIES", "0"),
+        ("HAS_FAILED_WITH_RETRIES_LEFT", "FALSE"),
+        ("IS_DENIED", "FALSE"),
+        ("PARTITION_ID", "partition_id"),
+        ("CREATION_TIME", "create_time"),
+        ("LAST_UPDATE_TIME", "last_update_time"),
+    ])
+    return BulkSql(t, "TIMESTAMP_", JOB_STAGE, _instances(names, True), conv, (insert,), _track(names, t), params,
+                   derived=JOB_DERIVED, first_of="JOB_ID_", id_column="job_id_",
+                   aliases={"PROCESS_INSTANCE_ID_": "proc_inst_id_", "PROCESS_DEF_ID_": "proc_def_id_"})
