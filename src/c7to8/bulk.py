@@ -1,7 +1,8 @@
 """The set-based lane of the history migration (Camunda 7 and Camunda 8 both on PostgreSQL).
 
-For the two largest entity types, flow nodes and variables, rows are not converted one by one in
-Python. The Camunda 7 rows of a type (this worker's shard, from the resume point) are streamed
+For flow nodes, variables, user tasks and jobs, rows are not converted one by one in Python. The
+Camunda 7 rows of a type (this worker's shard, from the resume point; for jobs the first log row
+of each job; with values the C7 query derives, such as a task's candidate users) are streamed
 once with ``COPY (SELECT ...) TO STDOUT``; every chunk of them is copied as-is into a temporary
 staging table on the Camunda 8 database, and one ``INSERT ... SELECT`` per target table converts
 all of it inside the server (c7to8.convert.bulk_sql), tracking rows included, in one transaction
@@ -280,8 +281,10 @@ class BulkLane:
                         dst.commit()
                         break
                     params = {**sql.params, "base": m.keys.reserve(n)}
+                    written = 0
                     for insert in sql.inserts:
                         cur.execute(insert, params)
+                        written += max(cur.rowcount, 0)
                     cur.execute(sql.track, params)
                     cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
                     cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}")
@@ -300,7 +303,7 @@ class BulkLane:
                     break
                 stats.migrated += len(done)
                 stats.set_based += len(done)
-                stats.c8_rows += len(done)
+                stats.c8_rows += written
                 # what waited for these rows (and the instances their call activities call) is migrated now
                 ids = [str(r[0]) for r in done]
                 rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}

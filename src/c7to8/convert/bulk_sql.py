@@ -160,7 +160,7 @@ def _instances(names: Names, with_definition: bool = False) -> str:
         f" WHERE i.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) AS root_key,"
         f" (SELECT x.partition_id FROM {names.mapping} x WHERE x.type = '{pi_t.name}'"
         f" AND x.c7_id = p.root_proc_inst_id_) AS root_part{pd_cols}"
-        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p) q"
+        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p OFFSET 0) q"  # not flattened: each probe runs once
         f" WHERE q.pim_key IS NOT NULL AND q.root_key IS NOT NULL"
     )
 
