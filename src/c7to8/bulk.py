@@ -27,13 +27,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import and_, distinct, exists, func, not_, null, select, true
+from sqlalchemy import and_, distinct, exists, func, literal, not_, null, select, true
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
 from .convert import bulk_sql, job, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
-from .convert.common import C7_MIGRATED, HistoryType
+from .convert.common import C7_MIGRATED, HistoryType, parse_dmn
 from .convert.interceptors import chain_for_spec
 from .variables.model import VariableEntity
 
@@ -46,9 +46,11 @@ FN = HistoryType.HISTORY_FLOW_NODE
 VAR = HistoryType.HISTORY_VARIABLE
 UT = HistoryType.HISTORY_USER_TASK
 JOB = HistoryType.HISTORY_JOB
+DI = HistoryType.HISTORY_DECISION_INSTANCE
 STAGES = {FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE, UT: bulk_sql.USER_TASK_STAGE,
-          JOB: bulk_sql.JOB_STAGE}
+          JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
 CHUNK = 25_000  # C7 rows staged and converted per transaction
+MAX_DECISION_DEFINITIONS = 10_000  # DMN facts passed as statement parameters
 
 
 class BulkLane:
@@ -91,7 +93,7 @@ class BulkLane:
         stage = STAGES[t]
         table = h.table()
         missing = [c for c in stage if c not in table.c]
-        if missing or h.where is not None:
+        if missing:
             log.info("%s: Camunda 7 table has no %s; converted row by row", t.display, ", ".join(missing))
             return None
         names = Names(
@@ -108,14 +110,60 @@ class BulkLane:
             return bulk_sql.user_task(names, lengths, user_task.STATES, self._form_definitions())
         if t is JOB:
             return bulk_sql.job(names, lengths["JOB"], (job.ASYNC_BEFORE, job.ASYNC_AFTER), C7_MIGRATED)
-        converter = m.values.converter
-        kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(VariableEntity.HISTORIC_VARIABLE, k)]
-        if (m.c8.dialect.server_version_info or (0,)) < (12,):
-            kinds = [k for k in kinds if k != "double"]  # shortest float output needs PostgreSQL 12
+        if t is DI:
+            models = self._decision_models()
+            if models is None:
+                return None
+            ttl = m.settings.ttl
+            hours = None if ttl is None or ttl.is_zero else 24 * ttl.days
+            return bulk_sql.decision_instance(
+                names, lengths, self._kinds(VariableEntity.DECISION_INPUT), self._kinds(VariableEntity.DECISION_OUTPUT),
+                models, m.settings.char_column_size, hours, ttl is None or ttl.is_zero or ttl.total_months == 0)
+        kinds = self._kinds(VariableEntity.HISTORIC_VARIABLE)
         if not kinds:
             return None
-        s = converter.settings
+        s = m.values.converter.settings
         return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"])
+
+    def _kinds(self, entity: VariableEntity) -> list[str]:
+        """The value types the SQL converts for this kind of C7 variable (their chain is the built-in one)."""
+        converter = self.m.values.converter
+        kinds = [k for k in bulk_sql.variable_kinds() if converter.plain_builtin(entity, k)]
+        if (self.m.c8.dialect.server_version_info or (0,)) < (12,):
+            kinds = [k for k in kinds if k != "double"]  # shortest float output needs PostgreSQL 12
+        return kinds
+
+    def _decision_models(self) -> bulk_sql.DecisionModels | None:
+        """Decision type and rule order of every C7 decision definition, from its DMN (None: too many to hold)."""
+        src = self.m.source
+        dd, ba = src.table("ACT_RE_DECISION_DEF"), src.table("ACT_GE_BYTEARRAY")
+        definitions: list[tuple[str, str, str | None]] = []
+        rules: list[tuple[str, str, int]] = []
+        parsed: dict[tuple[Any, Any], Any] = {}
+        with self.m.c7.connect() as c7:
+            rows = c7.execute(select(dd.c.ID_, dd.c.KEY_, dd.c.DEPLOYMENT_ID_, dd.c.RESOURCE_NAME_)
+                              .limit(MAX_DECISION_DEFINITIONS + 1)).all()
+            if len(rows) > MAX_DECISION_DEFINITIONS:
+                log.info("Historic Decision Instance: more than %d decision definitions; converted row by row",
+                         MAX_DECISION_DEFINITIONS)
+                return None
+            for dd_id, key, deployment, resource in rows:
+                if (deployment, resource) not in parsed:
+                    xml = c7.execute(select(ba.c.BYTES_).where(
+                        and_(ba.c.DEPLOYMENT_ID_ == deployment, ba.c.NAME_ == resource))).scalar()
+                    try:
+                        parsed[(deployment, resource)] = parse_dmn(xml).decisions if xml else {}
+                    except Exception:  # noqa: BLE001 - as the pipeline: an unreadable DMN only loses rule indices
+                        parsed[(deployment, resource)] = {}
+                info = parsed[(deployment, resource)].get(str(key))
+                definitions.append((str(dd_id), str(key), info.decision_type if info is not None else None))
+                if info is not None and info.decision_type == "DECISION_TABLE":
+                    seen: set[str] = set()
+                    for i, rule in enumerate(info.rule_ids):
+                        if rule not in seen:  # the first position, as list.index
+                            seen.add(rule)
+                            rules.append((str(dd_id), rule, i + 1))
+        return bulk_sql.DecisionModels(definitions, rules)
 
     def _form_definitions(self) -> list[str]:
         """C7 process definitions whose BPMN may link a Camunda form (mentions formRef), if any form is deployed."""
@@ -146,6 +194,8 @@ class BulkLane:
             acts = select(func.count()).select_from(act).where(
                 act.c.PROC_INST_ID_ == table.c.PROCESS_INSTANCE_ID_, act.c.ACT_ID_ == table.c.ACT_ID_)
             return [last.scalar_subquery().label("c7to8_last"), acts.scalar_subquery().label("c7to8_acts")]
+        if h.type is DI:
+            return self._decision_derived(table)
         if h.type is not UT:
             return []
         il = self.m.source.opt_table("ACT_HI_IDENTITYLINK")
@@ -199,6 +249,25 @@ class BulkLane:
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
 
+    def _decision_derived(self, table: Any) -> list[Any]:
+        """Required-decision evaluations of a root evaluation (count), its inputs and outputs as JSON arrays."""
+        src = self.m.source
+        child = self.m.handlers[DI].table().alias("c7to8_c")
+        children = select(func.count()).select_from(child).where(child.c.ROOT_DEC_INST_ID_ == table.c.ID_)
+        out: list[Any] = [children.scalar_subquery().label("c7to8_children")]
+        for name, c7_name, output in (("c7to8_in", "ACT_HI_DEC_IN", False), ("c7to8_out", "ACT_HI_DEC_OUT", True)):
+            values = src.opt_table(c7_name)
+            if values is None:
+                out.append(null().label(name))
+                continue
+            fields = bulk_sql.DECISION_VALUE_FIELDS + (bulk_sql.DECISION_OUTPUT_FIELDS if output else ())
+            pairs: list[Any] = []
+            for f, _ in fields:
+                pairs += [literal(f), values.c[f.upper()]]
+            agg = select(func.json_agg(func.json_build_object(*pairs))).where(values.c.DEC_INST_ID_ == table.c.ID_)
+            out.append(agg.scalar_subquery().label(name))
+        return out
+
     def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> None:
         """The staging table, with the C7 table's own column types."""
         with src.cursor() as cur:
@@ -225,6 +294,8 @@ class BulkLane:
         shard, _ = h.shard_filter()  # PostgreSQL: always an SQL condition
         if shard is not None:
             conds.append(shard)
+        if h.where is not None:
+            conds.append(h.where(t))
         if plan.since is not None:
             conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
         order = (tc.asc().nulls_first(), idc)

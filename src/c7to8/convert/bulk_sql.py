@@ -302,26 +302,38 @@ def date_text(col: str) -> str:
     )
 
 
-_STRING_OK = "s.text_ IS NOT NULL AND s.text_ !~ '[\"\\\\\\x01-\\x1f]' AND char_length(s.text_) <= %(max_chars)s"
+def _value_kinds(a: str) -> dict[str, _Kind]:
+    """C7 serializer name -> its conversion, over the value columns LONG_, DOUBLE_, TEXT_ of alias `a`.
 
-#: C7 serializer name -> its conversion (JSON text of a string with nothing to escape: the text in quotes;
-#: short enough never to be cut)
-_VALUE_KINDS: dict[str, _Kind] = {
-    "null": _Kind("'NULL'", "NULL"),
-    "boolean": _Kind("'BOOLEAN'", "(CASE WHEN s.long_ = 1 THEN 'true' ELSE 'false' END)", ok="s.long_ IS NOT NULL"),
-    "short": _Kind("'LONG'", "s.long_::text", "s.long_", ok=f"s.long_ BETWEEN {_INT16[0]} AND {_INT16[1]}"),
-    "integer": _Kind("'LONG'", "s.long_::text", "s.long_", ok=f"s.long_ BETWEEN {_INT32[0]} AND {_INT32[1]}"),
-    "long": _Kind("'LONG'", "s.long_::text", "s.long_", ok="s.long_ IS NOT NULL"),  # a bigint is always in range
-    "double": _Kind("'DOUBLE'", double_text("s.double_"), double="s.double_", ok=double_exact("s.double_")),
-    "string": _Kind("'STRING'", "'\"' || s.text_ || '\"'", ok=_STRING_OK),
-    "date": _Kind("'STRING'", "'\"' || " + date_text("s.long_") + " || '\"'",
-                  ok=f"s.long_ BETWEEN {DATE_RANGE[0]} AND {DATE_RANGE[1]}"),
-}
+    A string's JSON text is the text in quotes when it has nothing to escape; it must also be at
+    most %(max_chars)s characters (never cut by the pipeline).
+    """
+    long_, double_, text_ = f"{a}.long_", f"{a}.double_", f"{a}.text_"
+    return {
+        "null": _Kind("'NULL'", "NULL"),
+        "boolean": _Kind("'BOOLEAN'", f"(CASE WHEN {long_} = 1 THEN 'true' ELSE 'false' END)",
+                         ok=f"{long_} IS NOT NULL"),
+        "short": _Kind("'LONG'", f"{long_}::text", long_, ok=f"{long_} BETWEEN {_INT16[0]} AND {_INT16[1]}"),
+        "integer": _Kind("'LONG'", f"{long_}::text", long_, ok=f"{long_} BETWEEN {_INT32[0]} AND {_INT32[1]}"),
+        "long": _Kind("'LONG'", f"{long_}::text", long_, ok=f"{long_} IS NOT NULL"),  # a bigint is always in range
+        "double": _Kind("'DOUBLE'", double_text(double_), double=double_, ok=double_exact(double_)),
+        "string": _Kind("'STRING'", f"'\"' || {text_} || '\"'",
+                        ok=f"{text_} IS NOT NULL AND {text_} !~ '[\"\\\\\\x01-\\x1f]'"
+                           f" AND char_length({text_}) <= %(max_chars)s"),
+        "date": _Kind("'STRING'", "'\"' || " + date_text(long_) + " || '\"'",
+                      ok=f"{long_} BETWEEN {DATE_RANGE[0]} AND {DATE_RANGE[1]}"),
+    }
+
+
+def _pick(kinds: Mapping[str, _Kind], type_col: str, part: str, default: str = "NULL") -> str:
+    """One part of the conversion, chosen by the value's C7 type (`default` for any other type)."""
+    return (f"(CASE {type_col} " + " ".join(f"WHEN '{k}' THEN {getattr(v, part)}" for k, v in kinds.items())
+            + f" ELSE {default} END)")
 
 
 def variable_kinds() -> tuple[str, ...]:
     """The C7 serializer names this lane can convert (when their interceptor chain is the built-in one)."""
-    return tuple(_VALUE_KINDS)
+    return tuple(_value_kinds("s"))
 
 
 def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: int | None,
@@ -333,7 +345,8 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     """
     t = HistoryType.HISTORY_VARIABLE
     params = _common_params(names)
-    usable = [k for k in kinds if k in _VALUE_KINDS]
+    every = _value_kinds("s")
+    usable = {k: every[k] for k in kinds if k in every}
     limit = preview_size // 2
     if max_bytes is not None:
         limit = min(limit, max_bytes // 4)
@@ -341,8 +354,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     params["kinds"] = list(usable)
 
     def pick(part: str, default: str = "NULL") -> str:
-        return "(CASE s.var_type_ " + " ".join(
-            f"WHEN '{k}' THEN {getattr(_VALUE_KINDS[k], part)}" for k in usable) + f" ELSE {default} END)"
+        return _pick(usable, "s.var_type_", part, default)
 
     ok = pick("ok", "FALSE")
     fits = _fits({"VAR_NAME": "s.name_", "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_",
@@ -548,3 +560,154 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
     return BulkSql(t, "TIMESTAMP_", JOB_STAGE, _instances(names, True), conv, (insert,), _track(names, t), params,
                    derived=JOB_DERIVED, first_of="JOB_ID_", id_column="job_id_",
                    aliases={"PROCESS_INSTANCE_ID_": "proc_inst_id_", "PROCESS_DEF_ID_": "proc_def_id_"})
+
+
+# --------------------------------------------------------------------------------------------
+# decision instances (convert/decision_instance.py): root evaluations without required decisions
+
+DECISION_STAGE = ("ID_", "PROC_DEF_KEY_", "PROC_DEF_ID_", "DEC_DEF_ID_", "DEC_DEF_KEY_", "DEC_REQ_KEY_",
+                  "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "EVAL_TIME_", "REMOVAL_TIME_",
+                  "COLLECT_VALUE_", "TENANT_ID_")
+#: per evaluation: its required-decision evaluations (count), its inputs and outputs (JSON arrays of rows)
+DECISION_DERIVED = (("c7to8_children", "bigint"), ("c7to8_in", "json"), ("c7to8_out", "json"))
+#: the keys of one input / output row in c7to8_in / c7to8_out, with their types
+DECISION_VALUE_FIELDS = (("id_", "text"), ("clause_name_", "text"), ("var_type_", "text"), ("long_", "bigint"),
+                         ("double_", "float8"), ("text_", "text"), ("text2_", "text"), ("bytearray_id_", "text"))
+DECISION_OUTPUT_FIELDS = (("rule_id_", "text"), ("rule_order_", "integer"), ("clause_id_", "text"))
+
+
+def _recordset(col: str, output: bool) -> str:
+    fields = DECISION_VALUE_FIELDS + (DECISION_OUTPUT_FIELDS if output else ())
+    return f"json_to_recordset({col}) AS x({', '.join(f'{n} {t}' for n, t in fields)})"
+
+
+@dataclass(frozen=True)
+class DecisionModels:
+    """What the DMN resources say, per C7 decision definition whose DMN was read.
+
+    definitions: (DEC_DEF_ID_, KEY_, C8 decision type or None); rules: (DEC_DEF_ID_, rule id, 1-based
+    index) of decision tables.
+    """
+
+    definitions: Sequence[tuple[str, str, str | None]] = ()
+    rules: Sequence[tuple[str, str, int]] = ()
+
+
+def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], input_kinds: Iterable[str],
+                      output_kinds: Iterable[str], models: DecisionModels, char_size: int | None,
+                      ttl_hours: int | None, ttl_exact: bool) -> BulkSql:
+    """ACT_HI_DECINST root evaluations of migrated instances -> DECISION_INSTANCE, _INPUT, _OUTPUT.
+
+    Converted here: evaluations in a process instance, without required decisions or a collect
+    aggregate, whose inputs and outputs are all of `input_kinds` / `output_kinds` (built-in
+    conversions only) and short enough never to be cut (`char_size`), of a decision definition in
+    `models`. Cleanup date: REMOVAL_TIME_, else the evaluation plus `ttl_hours` (None: no TTL;
+    `ttl_exact` False: the TTL has months, left to the pipeline).
+    """
+    t = HistoryType.HISTORY_DECISION_INSTANCE
+    params = _common_params(names)
+    params.update({
+        "max_chars": 2**31 - 1 if char_size is None else max(0, char_size - 2),
+        "char_size": 2**31 - 1 if char_size is None else char_size,
+        "dd_ids": [d[0] for d in models.definitions], "dd_keys": [d[1] for d in models.definitions],
+        "dd_types": [d[2] for d in models.definitions],
+        "rule_dds": [r[0] for r in models.rules], "rule_ids": [r[1] for r in models.rules],
+        "rule_ns": [r[2] for r in models.rules],
+        "in_kinds": list(input_kinds), "out_kinds": list(output_kinds),
+        "ttl_hours": ttl_hours, "ttl_exact": ttl_exact,
+    })
+    every = _value_kinds("x")
+    ins = {k: every[k] for k in params["in_kinds"] if k in every}
+    outs = {k: every[k] for k in params["out_kinds"] if k in every}
+
+    def value(kinds: Mapping[str, _Kind]) -> str:  # the value's JSON text ('null' for a null value)
+        return f"COALESCE({_pick(kinds, 'x.var_type_', 'value')}, 'null')"
+
+    def all_ok(col: str, kinds: Mapping[str, _Kind], output: bool) -> str:
+        ok = (f"x.bytearray_id_ IS NULL AND {_pick(kinds, 'x.var_type_', 'ok', 'FALSE')}"
+              f" AND char_length({value(kinds)}) <= %(char_size)s")
+        return f"NOT EXISTS (SELECT 1 FROM {_recordset(col, output)} WHERE NOT ({ok}))"
+
+    result = (f"(SELECT CASE count(*) WHEN 0 THEN 'null' WHEN 1 THEN min(o.v)"
+              f" ELSE '[' || string_agg(o.v, ',' ORDER BY o.rule_order_, o.clause_id_) || ']' END"
+              f" FROM (SELECT {value(outs)} AS v, x.rule_order_, x.clause_id_"
+              f" FROM {_recordset('s.c7to8_out', True)}) o)")
+    dtype = ("(SELECT d.t FROM unnest(%(dd_ids)s::text[], %(dd_keys)s::text[], %(dd_types)s::text[]) AS d(i, k, t)"
+             " WHERE d.i = s.dec_def_id_)")
+    known = ("EXISTS (SELECT 1 FROM unnest(%(dd_ids)s::text[], %(dd_keys)s::text[]) AS d(i, k)"
+             " WHERE d.i = s.dec_def_id_ AND d.k = s.dec_def_key_)")
+    dd_t, fn_t = names.c8["DECISION_DEFINITION"], names.c8["FLOW_NODE_INSTANCE"]
+    fits = _fits({"DECISION_DEFINITION_ID": "%(legacy)s || s.dec_def_key_",
+                  "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
+                 lengths["DECISION_INSTANCE"])
+    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("eval_time_", "removal_time_"))
+    cleanup = (f"COALESCE({c8_date('s.removal_time_')}, {c8_date('s.eval_time_')}"
+               f" + %(ttl_hours)s::integer * interval '1 hour')")
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.eval_time_, s.id_) - 1 AS rn, * FROM ("
+        f"SELECT s.id_, s.eval_time_, {c8_date('s.eval_time_')} AS create_time, s.c7to8_in, s.c7to8_out,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
+        f" %(legacy)s || s.dec_def_key_ AS decision_definition_id,"
+        f" COALESCE(%(legacy)s || s.dec_req_key_, dd.decision_requirements_id) AS decision_requirements_id,"
+        f" dd.decision_definition_key AS dd_key, dd.decision_requirements_key AS drd_key,"
+        f" fn.flow_node_instance_key AS fn_key, fn.flow_node_id, {dtype} AS type, {result} AS result,"
+        f" {cleanup} AS cleanup_date, {_tenant('s.tenant_id_')} AS tenant_id, s.dec_def_id_,"
+        f" r.pim_key, r.pd_key, r.root_key, r.partition_id"
+        f" FROM {STAGE} s"
+        + _join_instances(with_definition=True)
+        + f" LEFT JOIN LATERAL (SELECT d.decision_definition_key, d.decision_requirements_key,"
+        f" d.decision_requirements_id FROM {dd_t} d WHERE d.decision_definition_key ="
+        f" {_lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, 's.dec_def_id_')}) dd ON TRUE"
+        f" LEFT JOIN LATERAL (SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
+        f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}) fn"
+        f" ON TRUE"
+        f" WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0 AND {known}"
+        f" AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s) AND {fits} AND {stable}"
+        f" AND {all_ok('s.c7to8_in', ins, False)} AND {all_ok('s.c7to8_out', outs, True)}"
+        f" AND {_tracked(names, t)}) s"
+        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND dd_key IS NOT NULL AND fn_key IS NOT NULL"
+        f" AND char_length(result) <= %(char_size)s"
+    )
+    key = "%(base)s + rn"
+    instance_id = f"({key})::text || '-1'"
+    rule_index = ("(CASE WHEN c.type = 'DECISION_TABLE' AND x.rule_id_ <> '' THEN COALESCE((SELECT u.n FROM"
+                  " unnest(%(rule_dds)s::text[], %(rule_ids)s::text[], %(rule_ns)s::integer[]) AS u(d, i, n)"
+                  " WHERE u.d = c.dec_def_id_ AND u.i = x.rule_id_), 1) ELSE 1 END)")
+    inserts = (
+        _insert(names.c8["DECISION_INSTANCE"], [
+            ("DECISION_INSTANCE_ID", instance_id),
+            ("DECISION_INSTANCE_KEY", key),
+            ("PROCESS_INSTANCE_KEY", "pim_key"),
+            ("ROOT_PROCESS_INSTANCE_KEY", "root_key"),
+            ("PROCESS_DEFINITION_KEY", "pd_key"),
+            ("PROCESS_DEFINITION_ID", "process_definition_id"),
+            ("DECISION_DEFINITION_KEY", "dd_key"),
+            ("DECISION_DEFINITION_ID", "decision_definition_id"),
+            ("DECISION_REQUIREMENTS_KEY", "drd_key"),
+            ("DECISION_REQUIREMENTS_ID", "decision_requirements_id"),
+            ("FLOW_NODE_INSTANCE_KEY", "fn_key"),
+            ("FLOW_NODE_ID", "flow_node_id"),
+            ("ROOT_DECISION_DEFINITION_KEY", "dd_key"),
+            ("TYPE", "type"),
+            ("STATE", "'EVALUATED'"),
+            ("EVALUATION_DATE", "create_time"),
+            ("RESULT", "result"),
+            ("EVALUATION_FAILURE", "NULL"),
+            ("EVALUATION_FAILURE_MESSAGE", "NULL"),
+            ("TENANT_ID", "tenant_id"),
+            ("PARTITION_ID", "partition_id"),
+            ("HISTORY_CLEANUP_DATE", "cleanup_date"),
+            ("FULL_RESULT", "NULL"),
+        ]),
+        f"INSERT INTO {names.c8['DECISION_INSTANCE_INPUT']}"
+        f" (decision_instance_id, input_id, input_name, input_value, full_input_value)"
+        f" SELECT {instance_id}, x.id_, x.clause_name_, {value(ins)}, NULL"
+        f" FROM {CONV} c, {_recordset('c.c7to8_in', False)}",
+        f"INSERT INTO {names.c8['DECISION_INSTANCE_OUTPUT']}"
+        f" (decision_instance_id, output_id, output_name, output_value, rule_id, rule_index, full_output_value)"
+        f" SELECT {instance_id}, x.id_, x.clause_name_, {value(outs)}, x.rule_id_, {rule_index}, NULL"
+        f" FROM {CONV} c, {_recordset('c.c7to8_out', True)}",
+    )
+    return BulkSql(t, "EVAL_TIME_", DECISION_STAGE, _instances(names, True), conv, inserts, _track(names, t), params,
+                   derived=DECISION_DERIVED)
