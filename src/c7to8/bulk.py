@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -31,9 +32,9 @@ from sqlalchemy import and_, distinct, exists, func, literal, not_, null, select
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
-from .convert import bulk_sql, job, user_task
+from .convert import bulk_sql, job, process_instance, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
-from .convert.common import C7_MIGRATED, HistoryType, parse_dmn
+from .convert.common import C7_MIGRATED, LEGACY_ID_VARIABLE, LEGACY_TAG, HistoryType, now, parse_dmn
 from .convert.interceptors import chain_for_spec
 from .variables.model import VariableEntity
 
@@ -47,8 +48,9 @@ VAR = HistoryType.HISTORY_VARIABLE
 UT = HistoryType.HISTORY_USER_TASK
 JOB = HistoryType.HISTORY_JOB
 DI = HistoryType.HISTORY_DECISION_INSTANCE
-STAGES = {FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE, UT: bulk_sql.USER_TASK_STAGE,
-          JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
+PI = HistoryType.HISTORY_PROCESS_INSTANCE
+STAGES = {PI: bulk_sql.PROCESS_STAGE, FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE,
+          UT: bulk_sql.USER_TASK_STAGE, JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
 CHUNK = 25_000  # C7 rows staged and converted per transaction
 MAX_DECISION_DEFINITIONS = 10_000  # DMN facts passed as statement parameters
 
@@ -110,15 +112,19 @@ class BulkLane:
             return bulk_sql.user_task(names, lengths, user_task.STATES, self._form_definitions())
         if t is JOB:
             return bulk_sql.job(names, lengths["JOB"], (job.ASYNC_BEFORE, job.ASYNC_AFTER), C7_MIGRATED)
+        ttl = m.settings.ttl
+        hours = None if ttl is None or ttl.is_zero else 24 * ttl.days  # exact when the TTL has no months
+        exact = ttl is None or ttl.is_zero or ttl.total_months == 0
+        if t is PI:
+            return bulk_sql.process_instance(names, lengths, process_instance.STATES, m.settings.partitions or (1,),
+                                             LEGACY_TAG, LEGACY_ID_VARIABLE, hours, exact)
         if t is DI:
             models = self._decision_models()
             if models is None:
                 return None
-            ttl = m.settings.ttl
-            hours = None if ttl is None or ttl.is_zero else 24 * ttl.days
             return bulk_sql.decision_instance(
                 names, lengths, self._kinds(VariableEntity.DECISION_INPUT), self._kinds(VariableEntity.DECISION_OUTPUT),
-                models, m.settings.char_column_size, hours, ttl is None or ttl.is_zero or ttl.total_months == 0)
+                models, m.settings.char_column_size, hours, exact)
         kinds = self._kinds(VariableEntity.HISTORIC_VARIABLE)
         if not kinds:
             return None
@@ -196,6 +202,10 @@ class BulkLane:
             return [last.scalar_subquery().label("c7to8_last"), acts.scalar_subquery().label("c7to8_acts")]
         if h.type is DI:
             return self._decision_derived(table)
+        if h.type is PI:  # c7to8_partition is appended by _stream
+            pd = self.m.source.table("ACT_RE_PROCDEF")
+            version = select(pd.c.VERSION_).where(pd.c.ID_ == table.c.PROC_DEF_ID_).scalar_subquery()
+            return [version.label("c7to8_version")]
         if h.type is not UT:
             return []
         il = self.m.source.opt_table("ACT_HI_IDENTITYLINK")
@@ -319,14 +329,34 @@ class BulkLane:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3")  # exact floats
             with cur.copy(statement, compiled.params) as copy:
                 chunk: list[bytes] = []
+                with_partition = self._partitioner(src, sql)
                 while row := copy.read():
-                    chunk.append(bytes(row))
+                    chunk.append(bytes(row) if with_partition is None else with_partition(bytes(row)))
                     if len(chunk) >= self.chunk:
                         yield chunk
                         chunk = []
                 if chunk:
                     yield chunk
         src.rollback()
+
+    @staticmethod
+    def _partitioner(src: Any, sql: BulkSql) -> Callable[[bytes], bytes] | None:
+        """Appends c7to8_partition to a COPY text row: partition_for(ID_), ID_ being its first field.
+
+        NULL (the row then goes row by row) for an id with a COPY escape or a non-UTF-8 connection.
+        """
+        if not sql.partitions:
+            return None
+        parts = sql.partitions
+        utf8 = src.info.encoding == "utf-8"
+        cache = {i: str(p).encode() for i, p in enumerate(parts)}
+
+        def add(row: bytes) -> bytes:
+            raw = row[:row.index(b"\t")]
+            part = cache[zlib.crc32(raw) % len(parts)] if utf8 and b"\\" not in raw else b"\\N"
+            return row[:-1] + b"\t" + part + b"\n"
+
+        return add
 
     def _convert_chunk(self, dst: Any, h: Handler, sql: BulkSql, chunk: list[bytes], stats: Any,
                        waiting: WaitingRoom) -> int:
@@ -345,13 +375,15 @@ class BulkLane:
                     # big tables are index probes (scalar subqueries); JIT costs more than it saves here
                     cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off;"
                                 " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL extra_float_digits = 1")
-                    cur.execute(sql.prepare, sql.params)
-                    cur.execute(sql.conv, sql.params)
+                    if sql.prepare is not None:
+                        cur.execute(sql.prepare, sql.params)
+                    chunk_params = {**sql.params, "now": now(m.settings)} if "now" in sql.params else sql.params
+                    cur.execute(sql.conv, chunk_params)
                     n = cur.rowcount
                     if n <= 0:
                         dst.commit()
                         break
-                    params = {**sql.params, "base": m.keys.reserve(n)}
+                    params = {**chunk_params, "base": m.keys.reserve(n * sql.keys_per_row)}
                     written = 0
                     for insert in sql.inserts:
                         cur.execute(insert, params)

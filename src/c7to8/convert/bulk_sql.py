@@ -46,7 +46,7 @@ class BulkSql:
     type: HistoryType
     time_column: str  # keyset / key order column
     stage_columns: tuple[str, ...]  # C7 columns copied into the staging table
-    prepare: str  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
+    prepare: str | None  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
     conv: str  # CREATE TEMP TABLE c7to8_conv AS SELECT ... (rn, ID_, the C8 columns' inputs)
     inserts: tuple[str, ...]  # INSERT INTO target(s) ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
     track: str  # INSERT INTO mapping ... SELECT ... FROM c7to8_conv
@@ -56,6 +56,8 @@ class BulkSql:
     aliases: Mapping[str, str] = field(default_factory=dict)  # C7 column -> its staging column, if renamed
     id_column: str = "id_"  # the staging column of the tracked C7 id (c7to8_conv.id_ holds that id)
     first_of: str | None = None  # log tables: only the first row (time, ID_) of each value of this C7 column
+    partitions: tuple[int, ...] = ()  # the lane appends c7to8_partition: partition_for(ID_) over these
+    keys_per_row: int = 1  # keys reserved per converted row (%(base)s + rn, then %(base)s + n + rn, ...)
 
     def stage_name(self, column: str) -> str:
         return self.aliases.get(column, column.lower())
@@ -122,10 +124,10 @@ def _insert(target: str, columns: Sequence[tuple[str, str]]) -> str:
             f"SELECT {', '.join(e for _, e in columns)} FROM {CONV}")
 
 
-def _track(names: Names, t: HistoryType) -> str:
-    """The tracking rows (a flow node's or variable's has no partition)."""
+def _track(names: Names, t: HistoryType, partition: str = "NULL") -> str:
+    """The tracking rows (only a process instance's has a partition)."""
     return (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
-            f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, NULL FROM {CONV}")
+            f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, {partition} FROM {CONV}")
 
 
 INST = "c7to8_inst"
@@ -711,3 +713,95 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     )
     return BulkSql(t, "EVAL_TIME_", DECISION_STAGE, _instances(names, True), conv, inserts, _track(names, t), params,
                    derived=DECISION_DERIVED)
+
+
+# --------------------------------------------------------------------------------------------
+# process instances (convert/process_instance.py): root instances
+
+PROCESS_STAGE = ("ID_", "PROC_DEF_KEY_", "PROC_DEF_ID_", "ROOT_PROC_INST_ID_", "SUPER_PROCESS_INSTANCE_ID_",
+                 "BUSINESS_KEY_", "START_TIME_", "END_TIME_", "REMOVAL_TIME_", "STATE_", "TENANT_ID_")
+#: the definition's VERSION_ (from ACT_RE_PROCDEF), and the partition c7to8.bulk derives from ID_
+PROCESS_DERIVED = (("c7to8_version", "integer"), ("c7to8_partition", "integer"))
+
+
+def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
+                     partitions: Sequence[int], legacy_tag: str, legacy_variable: str, ttl_hours: int | None,
+                     ttl_exact: bool) -> BulkSql:
+    """Root ACT_HI_PROCINST rows -> PROCESS_INSTANCE, its legacyId VARIABLE and its legacy tag.
+
+    Instances still running end now (%(now)s, the moment of the chunk: the row-by-row pipeline takes
+    the clock per row). Called instances, pre-7.11 rows, unknown states, ids that need escaping in
+    JSON and TTLs with months (without REMOVAL_TIME_) are left to the pipeline.
+    """
+    t = HistoryType.HISTORY_PROCESS_INSTANCE
+    params = _common_params(names)
+    params.update({"states": sorted(states), "tag": legacy_tag, "legacy_var": legacy_variable,
+                   "ttl_hours": ttl_hours, "ttl_exact": ttl_exact, "now": None})
+    state = _case("s.state_", states, "", "st", params)
+    pi = lengths["PROCESS_INSTANCE"]
+    fits = _fits({"PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_"),
+                  "BUSINESS_ID": "s.business_key_"}, pi)
+    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("start_time_", "end_time_", "removal_time_"))
+    pd = names.c8["PROCESS_DEFINITION"]
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
+        f"SELECT s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
+        f" (SELECT d.process_definition_key FROM {pd} d WHERE d.process_definition_key ="
+        f" {_lookup(names, HistoryType.HISTORY_PROCESS_DEFINITION, 's.proc_def_id_')}) AS pd_key,"
+        f" {state} AS state, COALESCE({c8_date('s.end_time_')}, %(now)s::timestamptz) AS end_date,"
+        f" {_tenant('s.tenant_id_')} AS tenant_id, s.c7to8_version AS version, s.c7to8_partition AS partition_id,"
+        f" s.business_key_, {c8_date('s.removal_time_')} AS removal_date"
+        f" FROM {STAGE} s"
+        f" WHERE s.root_proc_inst_id_ = s.id_ AND s.super_process_instance_id_ IS NULL"
+        f" AND s.state_ = ANY(%(states)s) AND s.c7to8_version IS NOT NULL AND s.c7to8_partition IS NOT NULL"
+        f" AND s.id_ !~ '[\"\\\\\\x01-\\x1f]' AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s)"
+        f" AND {fits} AND {stable} AND {_tracked(names, t)}) s"
+        f" WHERE pd_key IS NOT NULL"
+    )
+    key = "%(base)s + rn"
+    columns = [
+        ("PROCESS_INSTANCE_KEY", key),
+        ("ROOT_PROCESS_INSTANCE_KEY", key),
+        ("PROCESS_DEFINITION_ID", "process_definition_id"),
+        ("PROCESS_DEFINITION_KEY", "pd_key"),
+        ("STATE", "state"),
+        ("START_DATE", "create_time"),
+        ("END_DATE", "end_date"),
+        ("TENANT_ID", "tenant_id"),
+        ("PARENT_PROCESS_INSTANCE_KEY", "NULL"),
+        ("PARENT_ELEMENT_INSTANCE_KEY", "NULL"),
+        ("NUM_INCIDENTS", "0"),
+        ("VERSION", "version"),
+        ("PARTITION_ID", "partition_id"),
+        ("TREE_PATH", f"'PI_' || ({key})::text"),
+        ("HISTORY_CLEANUP_DATE", "COALESCE(removal_date, end_date + %(ttl_hours)s::integer * interval '1 hour')"),
+    ]
+    if "BUSINESS_ID" in pi:  # a Camunda 8.9 column
+        columns.append(("BUSINESS_ID", "business_key_"))
+    var_key = "%(base)s + n + rn"
+    inserts = (
+        _insert(names.c8["PROCESS_INSTANCE"], columns),
+        _insert(names.c8["VARIABLE"], [
+            ("VAR_KEY", var_key),
+            ("PROCESS_INSTANCE_KEY", key),
+            ("ROOT_PROCESS_INSTANCE_KEY", key),
+            ("PROCESS_DEFINITION_ID", "process_definition_id"),
+            ("SCOPE_KEY", key),
+            ("TYPE", "'STRING'"),
+            ("VAR_NAME", "%(legacy_var)s"),
+            ("DOUBLE_VALUE", "NULL"),
+            ("LONG_VALUE", "NULL"),
+            ("VAR_VALUE", "'\"' || id_ || '\"'"),
+            ("VAR_FULL_VALUE", "NULL"),
+            ("TENANT_ID", "tenant_id"),
+            ("IS_PREVIEW", "FALSE"),
+            ("PARTITION_ID", "partition_id"),
+            ("ELEMENT_INSTANCE_KEY", key),
+        ]),
+        f"INSERT INTO {names.c8['PROCESS_INSTANCE_TAG']} (process_instance_key, tag_value) SELECT {key}, %(tag)s"
+        f" FROM {CONV}",
+    )
+    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, _track(names, t, "partition_id"), params,
+                   derived=PROCESS_DERIVED, partitions=tuple(partitions), keys_per_row=2)
