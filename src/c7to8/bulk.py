@@ -414,7 +414,8 @@ class BulkLane:
                 called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
                 if not (again or called):
                     break
-            cur.execute(f"SELECT s.{sql.id_column}, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
+            # log types: the rows left are first rows, fetched again by their own (indexed) ID_
+            cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
                         f" AND t.c7_id = s.{sql.id_column}) FROM {STAGE} s", (h.type.name,))
             rest = cur.fetchall()
             cur.execute(f"TRUNCATE {STAGE}")
@@ -422,5 +423,5 @@ class BulkLane:
         left = [str(i) for i, tracked in rest if not tracked]
         stats.already += len(rest) - len(left)
         if left:
-            m.row_by_row_ids(h, left, stats, waiting)
+            m.row_by_row_ids(h, left, stats, waiting, "ID_" if sql.first_of else None)
         return len(left)

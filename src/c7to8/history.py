@@ -479,11 +479,12 @@ class HistoryMigrator:
             stats.seconds = time.monotonic() - started
             self.progress.advance(t.display, len(rows), stats.rate)
 
-    def row_by_row_ids(self, h: Handler, ids: Sequence[str], stats: TypeStats, waiting: WaitingRoom) -> None:
-        """The rows the set-based lane left (untracked C7 ids): the row-by-row pipeline, skips recorded."""
+    def row_by_row_ids(self, h: Handler, ids: Sequence[str], stats: TypeStats, waiting: WaitingRoom,
+                       column: str | None = None) -> None:
+        """The rows the set-based lane left (untracked C7 ids of `column`): the row-by-row pipeline, skips recorded."""
         writer = self._writer()
         for i in range(0, len(ids), self.batch):
-            rows = h.by_ids(ids[i : i + self.batch])
+            rows = h.by_ids(ids[i : i + self.batch], column)
             done = self._process(h, rows, writer, stats)
             self.heal(h, rows, done, waiting)
 
@@ -919,10 +920,15 @@ class Handler:
             if page:
                 yield page
 
-    def by_ids(self, ids: Sequence[str]) -> list[Row]:
+    def by_ids(self, ids: Sequence[str], column: str | None = None) -> list[Row]:
+        """The rows of these C7 ids (log types: the first row of each entity), in time order.
+
+        `column`: the C7 column the ids are of (default: the entity's id column). The set-based lane
+        passes log rows' own ID_, which is indexed where a job's or task's id is not.
+        """
         cols, from_ = self.select_columns()
         t = self.table()
-        col = t.c[self.entity_column]
+        col = t.c[column or self.entity_column]
         q = select(*cols).select_from(from_).where(one_of(col, list(ids), self.src.vendor))
         if self.where is not None:
             q = q.where(self.where(t))
@@ -1039,7 +1045,7 @@ class _DefinitionHandler(Handler):
         naive = since.astimezone(self.m.settings.zone).replace(tzinfo=None) if since else None
         yield from keyset_pages(self.m.c7, cols, from_, dep.c.DEPLOY_TIME_, t.c.ID_, size, since=naive)
 
-    def by_ids(self, ids: Sequence[str]) -> list[Row]:
+    def by_ids(self, ids: Sequence[str], column: str | None = None) -> list[Row]:  # definitions: always ID_
         cols, from_ = self.select_columns()
         t = self.table()
         with self.m.c7.connect() as conn:
