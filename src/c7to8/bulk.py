@@ -394,7 +394,7 @@ class BulkLane:
                     done = cur.fetchall()
                     again = False
                     if sql.repeat is not None:
-                        cur.execute(sql.repeat, {"done": [r[0] for r in done]})
+                        cur.execute(sql.repeat)
                         again = cur.fetchone() is not None
                     dst.commit()
                 except psycopg.Error as exc:

@@ -61,7 +61,7 @@ class BulkSql:
 
     def stage_name(self, column: str) -> str:
         return self.aliases.get(column, column.lower())
-    repeat: str | None = None  # a row if staged rows wait for one just converted (%(done)s: their ids)
+    repeat: str | None = None  # a row if staged rows wait for one just converted (c7to8_conv, after the DELETE)
     calls: bool = False  # c7to8_conv has CALL_PROC_INST_ID_ (call activities)
 
 
@@ -138,9 +138,9 @@ def _instances(names: Names, with_definition: bool = False) -> str:
 
     pim_key / root_key: the process instance and its root, both migrated and their C8 rows present
     (not deleted); partition_id: the root's partition; pi_end / pi_version: the instance's END_DATE
-    and VERSION; with a
-    definition: pd_key, the migrated process definition whose C8 row is present. Only scalar
-    subqueries (index probes per distinct instance): no join order for the planner to get wrong.
+    and VERSION; with a definition: pd_key, the migrated process definition whose C8 row is present.
+    Only index probes per distinct instance (LATERAL and scalar subqueries): no join order for the
+    planner to get wrong. A root instance's own probes serve as its root's.
     """
     pi, pd = names.c8["PROCESS_INSTANCE"], names.c8["PROCESS_DEFINITION"]
     cols = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
@@ -149,21 +149,23 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     if with_definition:
         pd_cols = (f", (SELECT d.process_definition_key FROM {pd} d"
                    f" WHERE d.process_definition_key = {_lookup(names, pd_t, 'p.proc_def_id_')}) AS pd_key")
+    own = "p.root_proc_inst_id_ = p.proc_inst_id_"
     return (
         f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT q.*,"
-        f" (SELECT i.end_date FROM {pi} i WHERE i.process_instance_key = q.pim_key) AS pi_end,"
-        f" (SELECT i.version FROM {pi} i WHERE i.process_instance_key = q.pim_key) AS pi_version,"
-        f" COALESCE(q.root_part, (SELECT i.partition_id FROM {pi} i WHERE i.process_instance_key = q.root_key))"
+        f" COALESCE(q.root_part, (SELECT r.partition_id FROM {pi} r WHERE r.process_instance_key = q.root_key))"
         f" AS partition_id"
-        f" FROM (SELECT p.*,"
-        f" (SELECT i.process_instance_key FROM {pi} i"
-        f" WHERE i.process_instance_key = {_lookup(names, pi_t, 'p.proc_inst_id_')}) AS pim_key,"
-        f" (SELECT i.process_instance_key FROM {pi} i"
-        f" WHERE i.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) AS root_key,"
-        f" (SELECT x.partition_id FROM {names.mapping} x WHERE x.type = '{pi_t.name}'"
-        f" AND x.c7_id = p.root_proc_inst_id_) AS root_part{pd_cols}"
-        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p OFFSET 0) q"  # not flattened: each probe runs once
-        f" WHERE q.pim_key IS NOT NULL AND q.root_key IS NOT NULL"
+        f" FROM (SELECT p.*, i.process_instance_key AS pim_key, i.end_date AS pi_end, i.version AS pi_version,"
+        f" CASE WHEN {own} THEN i.process_instance_key ELSE (SELECT r.process_instance_key FROM {pi} r"
+        f" WHERE r.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) END AS root_key,"
+        f" CASE WHEN {own} THEN m.partition_id ELSE (SELECT x.partition_id FROM {names.mapping} x"
+        f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.root_proc_inst_id_) END AS root_part{pd_cols}"
+        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p"
+        f" JOIN LATERAL (SELECT {_key('x')} AS k, x.partition_id FROM {names.mapping} x"
+        f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.proc_inst_id_ AND x.c8_key IS NOT NULL LIMIT 1) m ON TRUE"
+        f" JOIN LATERAL (SELECT i.process_instance_key, i.end_date, i.version FROM {pi} i"
+        f" WHERE i.process_instance_key = m.k LIMIT 1) i ON TRUE"  # LIMIT: kept a probe, never a hash join
+        f" OFFSET 0) q"  # not flattened: each probe runs once
+        f" WHERE q.root_key IS NOT NULL"
     )
 
 
@@ -241,7 +243,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         ("PARTITION_ID", "partition_id"),
     ])
     return BulkSql(t, "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv, (insert,), _track(names, t),
-                   params, repeat=f"SELECT 1 FROM {STAGE} WHERE parent_act_inst_id_ = ANY(%(done)s) LIMIT 1",
+                   params, repeat=f"SELECT 1 FROM {STAGE} s JOIN {CONV} c ON c.id_ = s.parent_act_inst_id_ LIMIT 1",
                    calls=True)
 
 
@@ -660,10 +662,10 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         + _join_instances(with_definition=True)
         + f" LEFT JOIN LATERAL (SELECT d.decision_definition_key, d.decision_requirements_key,"
         f" d.decision_requirements_id FROM {dd_t} d WHERE d.decision_definition_key ="
-        f" {_lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, 's.dec_def_id_')}) dd ON TRUE"
+        f" {_lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, 's.dec_def_id_')} LIMIT 1) dd ON TRUE"
         f" LEFT JOIN LATERAL (SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
-        f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}) fn"
-        f" ON TRUE"
+        f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}"
+        f" LIMIT 1) fn ON TRUE"  # LIMIT: kept a probe per row, never a hash join over the whole table
         f" WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0 AND {known}"
         f" AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s) AND {fits} AND {stable}"
         f" AND {all_ok('s.c7to8_in', ins, False)} AND {all_ok('s.c7to8_out', outs, True)}"
