@@ -1,8 +1,9 @@
 """The set-based lane of the history migration (Camunda 7 and Camunda 8 both on PostgreSQL).
 
-For flow nodes, variables, user tasks and jobs, rows are not converted one by one in Python. The
-Camunda 7 rows of a type (this worker's shard, from the resume point; for jobs the first log row
-of each job; with values the C7 query derives, such as a task's candidate users) are streamed
+For root process instances, flow nodes, variables, user tasks, jobs and decision instances, rows
+are not converted one by one in Python. The Camunda 7 rows of a type (this worker's shard, from
+the resume point; for jobs the first log row of each job; with values the C7 query derives, such
+as a task's candidate users or a decision's inputs and outputs) are streamed
 once with ``COPY (SELECT ...) TO STDOUT``; every chunk of them is copied as-is into a temporary
 staging table on the Camunda 8 database, and one ``INSERT ... SELECT`` per target table converts
 all of it inside the server (c7to8.convert.bulk_sql), tracking rows included, in one transaction
