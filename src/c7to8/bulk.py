@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from .convert import bulk_sql, job, process_instance, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
-from .convert.common import C7_MIGRATED, LEGACY_ID_VARIABLE, LEGACY_TAG, HistoryType, now, parse_dmn
+from .convert.common import C7_MIGRATED, LEGACY_ID_VARIABLE, LEGACY_TAG, HistoryType, now, parse_dmn, partition_for
 from .convert.interceptors import chain_for_spec
 from .variables.model import VariableEntity
 
@@ -117,8 +116,8 @@ class BulkLane:
         hours = None if ttl is None or ttl.is_zero else 24 * ttl.days  # exact when the TTL has no months
         exact = ttl is None or ttl.is_zero or ttl.total_months == 0
         if t is PI:
-            return bulk_sql.process_instance(names, lengths, process_instance.STATES, m.settings.partitions or (1,),
-                                             LEGACY_TAG, LEGACY_ID_VARIABLE, hours, exact)
+            return bulk_sql.process_instance(names, lengths, process_instance.STATES, LEGACY_TAG, LEGACY_ID_VARIABLE,
+                                             hours, exact)
         if t is DI:
             models = self._decision_models()
             if models is None:
@@ -142,34 +141,35 @@ class BulkLane:
 
     def _decision_models(self) -> bulk_sql.DecisionModels | None:
         """Decision type and rule order of every C7 decision definition, from its DMN (None: too many to hold)."""
-        src = self.m.source
-        dd, ba = src.table("ACT_RE_DECISION_DEF"), src.table("ACT_GE_BYTEARRAY")
+        dd = self.m.source.table("ACT_RE_DECISION_DEF")
+        q = select(dd.c.ID_, dd.c.KEY_, dd.c.DEPLOYMENT_ID_, dd.c.RESOURCE_NAME_).limit(MAX_DECISION_DEFINITIONS + 1)
+        with self.m.c7.connect() as c7:
+            rows = [dict(r._mapping) for r in c7.execute(q)]
+        if len(rows) > MAX_DECISION_DEFINITIONS:
+            log.info("Historic Decision Instance: more than %d decision definitions; converted row by row",
+                     MAX_DECISION_DEFINITIONS)
+            return None
+        resources = self.m.handlers[DI].resources(rows)  # the pipeline's fetch: one query per 500 deployments
         definitions: list[tuple[str, str, str | None]] = []
         rules: list[tuple[str, str, int]] = []
         parsed: dict[tuple[Any, Any], Any] = {}
-        with self.m.c7.connect() as c7:
-            rows = c7.execute(select(dd.c.ID_, dd.c.KEY_, dd.c.DEPLOYMENT_ID_, dd.c.RESOURCE_NAME_)
-                              .limit(MAX_DECISION_DEFINITIONS + 1)).all()
-            if len(rows) > MAX_DECISION_DEFINITIONS:
-                log.info("Historic Decision Instance: more than %d decision definitions; converted row by row",
-                         MAX_DECISION_DEFINITIONS)
-                return None
-            for dd_id, key, deployment, resource in rows:
-                if (deployment, resource) not in parsed:
-                    xml = c7.execute(select(ba.c.BYTES_).where(
-                        and_(ba.c.DEPLOYMENT_ID_ == deployment, ba.c.NAME_ == resource))).scalar()
-                    try:
-                        parsed[(deployment, resource)] = parse_dmn(xml).decisions if xml else {}
-                    except Exception:  # noqa: BLE001 - as the pipeline: an unreadable DMN only loses rule indices
-                        parsed[(deployment, resource)] = {}
-                info = parsed[(deployment, resource)].get(str(key))
-                definitions.append((str(dd_id), str(key), info.decision_type if info is not None else None))
-                if info is not None and info.decision_type == "DECISION_TABLE":
-                    seen: set[str] = set()
-                    for i, rule in enumerate(info.rule_ids):
-                        if rule not in seen:  # the first position, as list.index
-                            seen.add(rule)
-                            rules.append((str(dd_id), rule, i + 1))
+        for r in rows:
+            where = (r["DEPLOYMENT_ID_"], r["RESOURCE_NAME_"])
+            if where not in parsed:
+                xml = resources.get(where)
+                try:
+                    parsed[where] = parse_dmn(xml).decisions if xml else {}
+                except Exception:  # noqa: BLE001 - as the pipeline: an unreadable DMN only loses rule indices
+                    parsed[where] = {}
+            dd_id, key = str(r["ID_"]), str(r["KEY_"])
+            info = parsed[where].get(key)
+            definitions.append((dd_id, key, info.decision_type if info is not None else None))
+            if info is not None and info.decision_type == "DECISION_TABLE":
+                seen: set[str] = set()
+                for i, rule in enumerate(info.rule_ids):
+                    if rule not in seen:  # the first position, as list.index
+                        seen.add(rule)
+                        rules.append((dd_id, rule, i + 1))
         return bulk_sql.DecisionModels(definitions, rules)
 
     def _form_definitions(self) -> list[str]:
@@ -340,21 +340,18 @@ class BulkLane:
                     yield chunk
         src.rollback()
 
-    @staticmethod
-    def _partitioner(src: Any, sql: BulkSql) -> Callable[[bytes], bytes] | None:
+    def _partitioner(self, src: Any, sql: BulkSql) -> Callable[[bytes], bytes] | None:
         """Appends c7to8_partition to a COPY text row: partition_for(ID_), ID_ being its first field.
 
         NULL (the row then goes row by row) for an id with a COPY escape or a non-UTF-8 connection.
         """
-        if not sql.partitions:
+        if not sql.partition_of_id:
             return None
-        parts = sql.partitions
-        utf8 = src.info.encoding == "utf-8"
-        cache = {i: str(p).encode() for i, p in enumerate(parts)}
+        settings, utf8 = self.m.settings, src.info.encoding == "utf-8"
 
         def add(row: bytes) -> bytes:
             raw = row[:row.index(b"\t")]
-            part = cache[zlib.crc32(raw) % len(parts)] if utf8 and b"\\" not in raw else b"\\N"
+            part = str(partition_for(settings, raw.decode())).encode() if utf8 and b"\\" not in raw else b"\\N"
             return row[:-1] + b"\t" + part + b"\n"
 
         return add

@@ -989,8 +989,8 @@ class Handler:
             return pi.row.get("ROOT_PROCESS_INSTANCE_KEY"), pi.row.get("PARTITION_ID")
         return None, None
 
-    def _resource(self, conn_rows: Sequence[Row], page: Page) -> None:
-        """Bytes of DEPLOYMENT_ID_ + RESOURCE_NAME_ for definitions/forms (one query per page)."""
+    def resources(self, conn_rows: Sequence[Row]) -> dict[tuple[str, str], bytes]:
+        """Bytes of DEPLOYMENT_ID_ + RESOURCE_NAME_ for definitions/forms (one query per 500 deployments)."""
         ba = self.src.table("ACT_GE_BYTEARRAY")
         pairs = {(r["DEPLOYMENT_ID_"], r["RESOURCE_NAME_"]) for r in conn_rows if r.get("DEPLOYMENT_ID_")}
         deps = sorted({p[0] for p in pairs})
@@ -1001,7 +1001,7 @@ class Handler:
                 for dep, name, data in c7.execute(q):
                     if (dep, name) in pairs and data is not None:
                         out[(dep, name)] = bytes(data)
-        page.extra["resources"] = out
+        return out
 
 
 def may_heal(reason: str | None) -> bool:
@@ -1052,7 +1052,7 @@ class _DefinitionHandler(Handler):
             return [dict(r._mapping) for r in conn.execute(select(*cols).select_from(from_).where(t.c.ID_.in_(ids)))]
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
-        self._resource(rows, page)
+        page.extra["resources"] = self.resources(rows)
 
     def resource(self, row: Row, page: Page) -> bytes | None:
         res: dict[tuple[str, str], bytes] = page.extra.get("resources", {})
@@ -1095,7 +1095,7 @@ class DecisionDefinitionHandler(_DefinitionHandler):
     base_table = "ACT_RE_DECISION_DEF"
 
     def prefetch_into(self, conn: Connection, page: Page, rows: Sequence[Row]) -> None:
-        self._resource(rows, page)
+        page.extra["resources"] = self.resources(rows)
         self.m.prefetch_tracked(conn, page, {DRD: {str(r["DEC_REQ_ID_"]) for r in rows if r.get("DEC_REQ_ID_")}})
         self.m.prefetch_c8_rows(conn, page, DRD, "DECISION_REQUIREMENTS", "DECISION_REQUIREMENTS_KEY")
 
@@ -1511,7 +1511,7 @@ class DecisionInstanceHandler(Handler):
             defs = {str(r.ID_): dict(r._mapping) for r in c7.execute(select(dd).where(dd.c.ID_.in_(dd_ids)))} \
                 if dd_ids else {}
         page.extra.update(children=children, ins=ins, outs=outs, defs=defs)
-        self._resource(list(defs.values()), page)
+        page.extra["resources"] = self.resources(list(defs.values()))
         self.m.prefetch_tracked(conn, page, {DD: set(dd_ids) if dd_ids else set()})
         self.m.prefetch_c8_rows(conn, page, DD, "DECISION_DEFINITION", "DECISION_DEFINITION_KEY")
         self._prefetch_pi(conn, page, self._pi_wants(rows))

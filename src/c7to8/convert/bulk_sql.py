@@ -56,7 +56,7 @@ class BulkSql:
     aliases: Mapping[str, str] = field(default_factory=dict)  # C7 column -> its staging column, if renamed
     id_column: str = "id_"  # the staging column of the tracked C7 id (c7to8_conv.id_ holds that id)
     first_of: str | None = None  # log tables: only the first row (time, ID_) of each value of this C7 column
-    partitions: tuple[int, ...] = ()  # the lane appends c7to8_partition: partition_for(ID_) over these
+    partition_of_id: bool = False  # the lane appends c7to8_partition: partition_for(ID_), ID_ staged first
     keys_per_row: int = 1  # keys reserved per converted row (%(base)s + rn, then %(base)s + n + rn, ...)
 
     def stage_name(self, column: str) -> str:
@@ -89,6 +89,11 @@ def zone_stable(col: str, zone: str) -> str:
 
     return f"({col} IS NULL OR {off(col + ' - interval ' + chr(39) + '1 day' + chr(39))} = " \
            f"{off(col + ' + interval ' + chr(39) + '1 day' + chr(39))})"
+
+
+def _stable(names: Names, *columns: str) -> str:
+    """zone_stable for each of these staging columns."""
+    return " AND ".join(zone_stable(f"s.{c}", names.zone) for c in columns)
 
 
 def _key(alias: str) -> str:
@@ -218,7 +223,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         f" FROM {STAGE} s"
         + _join_instances(with_definition=True)
         + " WHERE s.act_id_ IS NOT NULL AND s.proc_def_key_ IS NOT NULL AND s.parent_act_inst_id_ IS NOT NULL"
-        f" AND {fits} AND {zone_stable('s.start_time_', names.zone)} AND {zone_stable('s.end_time_', names.zone)}"
+        f" AND {fits} AND {_stable(names, 'start_time_', 'end_time_')}"
         f" AND {_tracked(names, t)}) s"
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND scope_key IS NOT NULL"
     )
@@ -378,7 +383,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         f" FROM {STAGE} s"
         + _join_instances()
         + " WHERE s.case_inst_id_ IS NULL AND s.bytearray_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
-        f" AND {ok} AND {fits} AND {zone_stable('s.create_time_', names.zone)}"
+        f" AND {ok} AND {fits} AND {_stable(names, 'create_time_')}"
         f" AND {_tracked(names, t)}) s"
         f" WHERE partition_id IS NOT NULL AND scope_key IS NOT NULL"
     )
@@ -434,8 +439,7 @@ def user_task(names: Names, lengths: Mapping[str, Mapping[str, int | None]], sta
         _all_fit("s.c7to8_users", lengths["CANDIDATE_USER"].get("CANDIDATE_USER")),
         _all_fit("s.c7to8_groups", lengths["CANDIDATE_GROUP"].get("CANDIDATE_GROUP")),
     ])
-    stable = " AND ".join(zone_stable(f"s.{c}", names.zone)
-                          for c in ("start_time_", "end_time_", "due_date_", "follow_up_date_"))
+    stable = _stable(names, "start_time_", "end_time_", "due_date_", "follow_up_date_")
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
         f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, * FROM ("
@@ -521,7 +525,7 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
     fits = _fits({"ELEMENT_ID": "replace(s.act_id_, %(mi)s, '')", "TYPE": "s.job_def_type_", "WORKER": worker_expr,
                   "PROCESS_DEFINITION_ID": "%(legacy)s || s.process_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
                  lengths)
-    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("timestamp_", "c7to8_last"))
+    stable = _stable(names, "timestamp_", "c7to8_last")
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
         f" SELECT row_number() OVER (ORDER BY s.timestamp_, s.log_id) - 1 AS rn, * FROM ("
@@ -644,7 +648,7 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     fits = _fits({"DECISION_DEFINITION_ID": "%(legacy)s || s.dec_def_key_",
                   "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
                  lengths["DECISION_INSTANCE"])
-    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("eval_time_", "removal_time_"))
+    stable = _stable(names, "eval_time_", "removal_time_")
     cleanup = (f"COALESCE({c8_date('s.removal_time_')}, {c8_date('s.eval_time_')}"
                f" + %(ttl_hours)s::integer * interval '1 hour')")
     conv = (
@@ -727,8 +731,7 @@ PROCESS_DERIVED = (("c7to8_version", "integer"), ("c7to8_partition", "integer"))
 
 
 def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
-                     partitions: Sequence[int], legacy_tag: str, legacy_variable: str, ttl_hours: int | None,
-                     ttl_exact: bool) -> BulkSql:
+                     legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool) -> BulkSql:
     """Root ACT_HI_PROCINST rows -> PROCESS_INSTANCE, its legacyId VARIABLE and its legacy tag.
 
     Instances still running end now (%(now)s, the moment of the chunk: the row-by-row pipeline takes
@@ -743,7 +746,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     pi = lengths["PROCESS_INSTANCE"]
     fits = _fits({"PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_"),
                   "BUSINESS_ID": "s.business_key_"}, pi)
-    stable = " AND ".join(zone_stable(f"s.{c}", names.zone) for c in ("start_time_", "end_time_", "removal_time_"))
+    stable = _stable(names, "start_time_", "end_time_", "removal_time_")
     pd = names.c8["PROCESS_DEFINITION"]
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
@@ -806,4 +809,4 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
         f" FROM {CONV}",
     )
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, _track(names, t, "partition_id"), params,
-                   derived=PROCESS_DERIVED, partitions=tuple(partitions), keys_per_row=2)
+                   derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2)
