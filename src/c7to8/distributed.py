@@ -94,8 +94,8 @@ def shard_task(config: Any, t: HistoryType, plan: TypePlan, shard: tuple[int, in
         app.close()
 
 
-def run_distributed(m: HistoryMigrator, address: str, shards: int = 0) -> None:
-    """Definitions here, then every process-bound type as ``shards`` Dask tasks (0: one per worker)."""
+def run_distributed(m: HistoryMigrator, address: str, shards: int = 0) -> dict[HistoryType, TypePlan]:
+    """Definitions here, then every process-bound type as ``shards`` Dask tasks (0: one per worker); the plans."""
     try:
         import distributed
     except ImportError as exc:
@@ -121,6 +121,7 @@ def run_distributed(m: HistoryMigrator, address: str, shards: int = 0) -> None:
     m.summary.notes.append(escape(
         f"Dask ({address}): {n} shards per type on {workers} worker(s); "
         f"rows read per shard: {', '.join(f'{x:,}' for x in read)}"))
+    return plans
 
 
 def _run_type(distributed: Any, client: Any, m: HistoryMigrator, t: HistoryType, plan: TypePlan, n: int,

@@ -362,6 +362,9 @@ class HistoryMigrator:
         self._column_names: dict[str, frozenset[str]] = {}
         self.known_cache = KnownCache()
         self.summary = Summary("c7to8 history migration")
+        #: per type: rows migrated per type (this run) when its last attempt began; None: unknown
+        #: (skips from an earlier run), so the automatic retry must look at its skipped rows
+        self._attempts: dict[HistoryType, dict[HistoryType, int] | None] = {}
         self.handlers: dict[HistoryType, Handler] = {t: Handler.for_type(self, t) for t in MIGRATION_ORDER}
         from .bulk import BulkLane
 
@@ -402,9 +405,9 @@ class HistoryMigrator:
                 if self.app.dask is not None and self.shard is None:
                     from .distributed import run_distributed
 
-                    run_distributed(self, self.app.dask, self.app.dask_shards)
+                    self._shards_ran(run_distributed(self, self.app.dask, self.app.dask_shards))
                 elif self.app.workers > 1 and self.shard is None:
-                    self._run_workers(self.app.workers)
+                    self._shards_ran(self._run_workers(self.app.workers))
                 else:
                     for t in MIGRATION_ORDER:
                         self.migrate_type(t)
@@ -448,6 +451,7 @@ class HistoryMigrator:
             plan = self.plan(t)
             assert plan is not None
         self.progress.start(t.display, h.count() if self.shard is None else None)
+        self._attempts[t] = self._moved() if plan.fresh else None
         started = time.monotonic()
         h.dedup_reset = False
         waiting = WaitingRoom()
@@ -501,6 +505,39 @@ class HistoryMigrator:
                 self.migrate_type(t)
         return rest, {t: p for t in rest if (p := self.plan(t)) is not None}
 
+    def _moved(self) -> dict[HistoryType, int]:
+        """Rows migrated so far in this run, per type."""
+        return {t: self.summary.stats(t.display).migrated for t in MIGRATION_ORDER}
+
+    def _shards_ran(self, plans: Mapping[HistoryType, TypePlan]) -> None:
+        """After the shards' pass (type by type behind a barrier): what each type's pass could see.
+
+        When a type's pass began, every earlier type was complete; of itself and the later types
+        nothing is known (-1: any migrated row of theirs may heal its skips).
+        """
+        moved = self._moved()
+        for t, plan in plans.items():
+            before = MIGRATION_ORDER[:MIGRATION_ORDER.index(t)]
+            self._attempts[t] = {d: moved[d] if d in before else -1 for d in MIGRATION_ORDER} if plan.fresh else None
+
+    def _may_have_healed(self, t: HistoryType) -> bool:
+        """Can a dependency-only retry of t migrate anything?
+
+        Only if a row of a type its skips wait for was migrated after its last attempt began (or
+        that is unknown: skips of an earlier run, a reason not saved or not understood).
+        """
+        seen = self._attempts.get(t)
+        if seen is None:
+            return True
+        moved = self._moved()
+        for reason in self.tracking.skip_reasons(_et(t)):
+            if not may_heal(reason):
+                continue
+            deps = waits_on(reason)
+            if deps is None or any(moved[d] > seen.get(d, -1) for d in deps):
+                return True
+        return False
+
     def merge_stats(self, stats: Mapping[str, TypeStats]) -> None:
         """Add one shard's per-type statistics to this summary (time: the slowest shard)."""
         for name, st in stats.items():
@@ -509,8 +546,8 @@ class HistoryMigrator:
                 setattr(mine, f, getattr(mine, f) + getattr(st, f))
             mine.seconds = max(mine.seconds, st.seconds)
 
-    def _run_workers(self, n: int) -> None:
-        """Definitions here, then n processes over the ROOT-instance shards, type by type."""
+    def _run_workers(self, n: int) -> dict[HistoryType, TypePlan]:
+        """Definitions here, then n processes over the ROOT-instance shards, type by type; returns the plans."""
         import multiprocessing
         from logging.handlers import QueueListener
 
@@ -563,6 +600,7 @@ class HistoryMigrator:
             listener.stop()
         if error is not None:
             raise error
+        return plans
 
     def safe_watermark(self, h: Handler) -> datetime | None:
         """The newest tracked CREATE_TIME, if nothing below it is missing; else None (full scan).
@@ -605,6 +643,10 @@ class HistoryMigrator:
         et = _et(t)
         if self.tracking.count(et, skipped=True) == 0:
             return
+        if dependency_only and not self._may_have_healed(t):
+            log.info("Not retrying %ss: nothing their skips wait for was migrated since.", t.display)
+            return
+        self._attempts[t] = self._moved()
         log.info("Retrying %ss.", t.display)
         stats = self.summary.stats(t.display)
         started = time.monotonic()
@@ -1013,6 +1055,35 @@ def may_heal(reason: str | None) -> bool:
     if reason is None:
         return True
     return reason.startswith(("Missing ", "Parent ", "Belongs to a skipped task"))
+
+
+#: skip reason (its start) -> the types whose migration may heal it (official texts, Reason)
+_WAITS_ON: tuple[tuple[str, frozenset[HistoryType]], ...] = (
+    ("Missing root process instance", frozenset({PI})),
+    ("Missing parent process instance", frozenset({PI})),
+    ("Missing process instance", frozenset({PI})),
+    ("Missing process definition", frozenset({HistoryType.HISTORY_PROCESS_DEFINITION})),
+    ("Belongs to a skipped task", frozenset({HistoryType.HISTORY_USER_TASK})),
+    ("Missing scope key", frozenset({PI, FN})),
+    ("Missing flow node", frozenset({FN})),
+    ("Missing parent flow node", frozenset({FN})),
+    ("Missing form", frozenset({HistoryType.HISTORY_FORM_DEFINITION})),
+    ("Missing decision requirements definition", frozenset({HistoryType.HISTORY_DECISION_REQUIREMENT})),
+    ("Missing decision definition", frozenset({HistoryType.HISTORY_DECISION_DEFINITION})),
+    ("Missing job reference", frozenset({HistoryType.HISTORY_JOB})),
+)
+
+
+def waits_on(reason: str) -> frozenset[HistoryType] | None:
+    """The types whose newly migrated rows may heal a skip for `reason`; None if not known."""
+    for prefix, types in _WAITS_ON:
+        if reason == prefix:
+            return types
+    if reason.startswith("Parent "):  # deleted_in_c8: "Parent <display> with C8 ..."
+        for t in MIGRATION_ORDER:
+            if reason.startswith(f"Parent {t.display} with "):
+                return frozenset({t})
+    return None
 
 
 def _row_partition(row: Mapping[str, Any] | None) -> int | None:
