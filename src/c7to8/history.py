@@ -26,6 +26,7 @@ import queue
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -425,12 +426,15 @@ class HistoryMigrator:
             else:
                 for t in MIGRATION_ORDER:
                     self.retry_type(t)
+        by_et = {_et(t): t for t in MIGRATION_ORDER}
+        reasons: dict[HistoryType, Counter[str]] = {t: Counter() for t in MIGRATION_ORDER}
+        for et, c7_id, reason in self.tracking.iter_skipped(list(by_et)):
+            t = by_et[et]
+            log.warning("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, reason or "")
+            reasons[t][str(reason)] += 1
         for t in MIGRATION_ORDER:
-            et = _et(t)
-            for c7_id, _, reason in self.tracking.iter_rows(et, skipped=True):
-                log.warning("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, reason or "")
-            for reason, n in sorted(self.tracking.skip_reasons(et).items(), key=lambda kv: -kv[1]):
-                self.summary.reasons.append((t.display, reason if reason != "None" else "(reason not saved)", n))
+            for text, n in sorted(reasons[t].items(), key=lambda kv: -kv[1]):
+                self.summary.reasons.append((t.display, text if text != "None" else "(reason not saved)", n))
         self.summary.finish()
         return self.summary
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     func,
     select,
     text,
@@ -239,6 +240,21 @@ class Tracking:
             last = page[-1][0]
             if len(page) < page_size:
                 return
+
+    def iter_skipped(self, types: Sequence[EntityType]) -> Iterator[tuple[EntityType, str, str | None]]:
+        """Every skipped row of `types` as (type, C7_ID, SKIP_REASON): type by type in the given order,
+        by C7_ID within a type. One streamed query (not a keyset scan per type over all its rows)."""
+        t = self.table
+        by_name = {ty.name: ty for ty in types}
+        if not by_name:
+            return
+        order = case({name: i for i, name in enumerate(by_name)}, value=t.c["TYPE"])
+        q = (select(t.c["TYPE"], t.c.C7_ID, t.c.SKIP_REASON)
+             .where(t.c.C8_KEY.is_(None), t.c["TYPE"].in_(list(by_name)))
+             .order_by(order, t.c.C7_ID))
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
+                yield by_name[r[0]], r[1], r[2]
 
     def skip_reasons(self, type_: EntityType | None = None) -> dict[str, int]:
         """Skip reason -> count (only meaningful with save-skip-reason)."""
