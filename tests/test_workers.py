@@ -14,6 +14,8 @@ def test_two_workers_write_the_same_rows_as_one(tmp_path: Path) -> None:
     with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(pair, "c8w") as target:
         two = pair.run("--history", "--workers", "2", config=target.config)
         assert two.returncode == 0, two.stderr[-3000:]
+        # a worker's warnings reach this process's log, naming the worker (they were lost before)
+        assert "WARNING --- [c7to8-worker-" in two.stderr and "document store not available" in two.stderr
         a, b = snapshot(pair.c8(), target.started), snapshot(create_engine(target.url), target.started)
         assert_same_rows(a, b)
         # both workers did work: the tracking rows of process instances span both shards

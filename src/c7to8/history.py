@@ -171,6 +171,16 @@ def _et(t: HistoryType) -> EntityType:
     return EntityType[t.value]
 
 
+class _FromWorker(logging.Handler):
+    """A worker's log record, handled here by the logger of its name (this process's handlers,
+    levels and filters), its thread shown as the worker process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.processName and record.processName != "MainProcess":
+            record.threadName = record.processName
+        logging.getLogger(record.name).handle(record)
+
+
 class _BrokenBarrier(HistoryError):
     """A worker stopped because another one failed (the other one's error is reported)."""
 
@@ -562,7 +572,7 @@ class HistoryMigrator:
         results: Any = ctx.Queue()
         records: Any = ctx.Queue()
         root = logging.getLogger()
-        listener = QueueListener(records, *root.handlers, respect_handler_level=True)
+        listener = QueueListener(records, _FromWorker())
         levels = {name: lg.level for name, lg in logging.root.manager.loggerDict.items()
                   if isinstance(lg, logging.Logger) and lg.level != logging.NOTSET}
         levels[""] = root.level
