@@ -28,14 +28,23 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import and_, distinct, exists, func, literal, not_, null, select, true
+from sqlalchemy import and_, case, distinct, exists, false, func, literal, literal_column, not_, null, or_, select, true
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
+from .c7.values import NO_DOCUMENT_STORE
 from .convert import bulk_sql, job, process_instance, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
 from .convert.common import C7_MIGRATED, LEGACY_ID_VARIABLE, LEGACY_TAG, HistoryType, now, parse_dmn, partition_for
 from .convert.interceptors import chain_for_spec
+from .variables.interceptors import (
+    ByteArrayVariableValidator,
+    FileVariableValidator,
+    ObjectJavaVariableValidator,
+    ObjectJsonVariableTransformer,
+    ObjectXmlVariableTransformer,
+    SpinJsonVariableTransformer,
+)
 from .variables.model import VariableEntity
 
 if TYPE_CHECKING:
@@ -51,7 +60,7 @@ DI = HistoryType.HISTORY_DECISION_INSTANCE
 PI = HistoryType.HISTORY_PROCESS_INSTANCE
 STAGES = {PI: bulk_sql.PROCESS_STAGE, FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sql.VARIABLE_STAGE,
           UT: bulk_sql.USER_TASK_STAGE, JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
-CHUNK = 25_000  # C7 rows staged and converted per transaction
+OBJECT_JSON = "spin://application/json"  # the C7 serializer of objects in JSON format
 MAX_DECISION_DEFINITIONS = 10_000  # DMN facts passed as statement parameters
 
 
@@ -60,9 +69,10 @@ class BulkLane:
 
     def __init__(self, m: HistoryMigrator) -> None:
         self.m = m
-        self.chunk = CHUNK
+        self.chunk = m.config.extras.set_based_chunk
         self._sql: dict[HistoryType, BulkSql | None] = {}
         self.off = self._off_reason()
+        self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
             log.info("Set-based lane not used: %s", self.off)
 
@@ -129,7 +139,33 @@ class BulkLane:
         if not kinds:
             return None
         s = m.values.converter.settings
-        return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"])
+        json_kinds, skip_kinds = self._json_and_skip_kinds()
+        return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"],
+                                 json_kinds, skip_kinds, m.tracking.save_skip_reason)
+
+    def _json_and_skip_kinds(self) -> tuple[dict[str, bool], dict[str, str]]:
+        """C7 value types of historic variables whose built-in chain the SQL mirrors beyond the simple ones.
+
+        JSON (type -> canonical): Spin ``json`` (Jackson writes it again: only canonical texts) and
+        objects serialized as ``application/json`` (their text kept). Skips (type -> reason): bytes
+        and files need the document store; once it is found unreachable they are skipped.
+        """
+        converter = self.m.values.converter
+        entity = VariableEntity.HISTORIC_VARIABLE
+        json_kinds: dict[str, bool] = {}
+        if converter.builtin_chain(entity, "json") == (SpinJsonVariableTransformer,):
+            json_kinds["json"] = True
+        chain = converter.builtin_chain(entity, OBJECT_JSON)
+        others = {ObjectJavaVariableValidator, ObjectXmlVariableTransformer}  # they leave JSON objects alone
+        if chain is not None and ObjectJsonVariableTransformer in chain and set(chain) - others == {
+                ObjectJsonVariableTransformer}:
+            json_kinds[OBJECT_JSON] = False
+        skip_kinds: dict[str, str] = {}
+        if not converter.settings.official_bytes_behaviour:
+            for kind, validator in (("bytes", ByteArrayVariableValidator), ("file", FileVariableValidator)):
+                if converter.builtin_chain(entity, kind) == (validator,):
+                    skip_kinds[kind] = NO_DOCUMENT_STORE.format(t=kind)
+        return json_kinds, skip_kinds
 
     def _kinds(self, entity: VariableEntity) -> list[str]:
         """The value types the SQL converts for this kind of C7 variable (their chain is the built-in one)."""
@@ -203,6 +239,8 @@ class BulkLane:
             return [last.scalar_subquery().label("c7to8_last"), acts.scalar_subquery().label("c7to8_acts")]
         if h.type is DI:
             return self._decision_derived(table)
+        if h.type is VAR:
+            return self._variable_derived(table)
         if h.type is PI:  # c7to8_partition is appended by _stream
             pd = self.m.source.table("ACT_RE_PROCDEF")
             version = select(pd.c.VERSION_).where(pd.c.ID_ == table.c.PROC_DEF_ID_).scalar_subquery()
@@ -227,6 +265,7 @@ class BulkLane:
         m = self.m
         started = time.monotonic()
         before, by_rows = stats.set_based, 0
+        self.skipped_in_sql = 0
         src_raw = m.c7.raw_connection()
         dst_raw = m.c8.raw_connection()
         try:
@@ -248,8 +287,9 @@ class BulkLane:
                     dst.commit()
                 except psycopg.Error as exc:  # a lost connection: reported like any other database error
                     raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
-                log.info("%s: %d converted set-based, %d row by row, in %.1f s", h.type.display,
-                         stats.set_based - before, by_rows, time.monotonic() - started)
+                log.info("%s: %d converted set-based, %d skips recorded set-based, %d row by row, in %.1f s",
+                         h.type.display, stats.set_based - before, self.skipped_in_sql, by_rows,
+                         time.monotonic() - started)
         finally:
             for raw in (dst_raw, src_raw):
                 driver: Any = raw.driver_connection
@@ -259,6 +299,27 @@ class BulkLane:
                     raw.close()
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
+
+    def _variable_derived(self, table: Any) -> list[Any]:
+        """c7to8_text (JSON kinds: the byte array as ASCII text) and c7to8_bytes (skip kinds: content present)."""
+        sql = self._sql.get(VAR)
+        json_kinds = list(sql.params.get("json_kinds", [])) if sql is not None else []
+        skip_kinds = list(sql.params.get("skip_kinds", [])) if sql is not None else []
+        ba = self.m.source.opt_table("ACT_GE_BYTEARRAY")
+        if ba is None or not (json_kinds or skip_kinds):
+            return [null().label("c7to8_text"), false().label("c7to8_bytes")]
+        b = ba.alias("c7to8_b")
+        col = f"c7to8_b.{pg_dialect.dialect().identifier_preparer.quote(b.c.BYTES_.name)}"  # type: ignore[no-untyped-call]
+        text_ = (select(literal_column(bulk_sql.ascii_text(col)))
+                 .where(b.c.ID_ == table.c.BYTEARRAY_ID_, func.octet_length(b.c.BYTES_) <= bulk_sql.JSON_MAX_CHARS)
+                 .scalar_subquery())
+        present = exists().where(b.c.ID_ == table.c.BYTEARRAY_ID_, b.c.BYTES_.is_not(None))
+
+        def of(kinds: list[str]) -> Any:
+            return or_(*[table.c.VAR_TYPE_ == k for k in kinds]) if kinds else false()
+
+        return [case((of(json_kinds), text_), else_=null()).label("c7to8_text"),
+                and_(of(skip_kinds), present).label("c7to8_bytes")]
 
     def _decision_derived(self, table: Any) -> list[Any]:
         """Required-decision evaluations of a root evaluation (count), its inputs and outputs as JSON arrays."""
@@ -295,6 +356,8 @@ class BulkLane:
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
+            for statement in sql.setup:
+                cur.execute(statement)
         dst.commit()
 
     def _stream(self, src: Any, h: Handler, sql: BulkSql, plan: TypePlan) -> Iterator[list[bytes]]:
@@ -368,6 +431,7 @@ class BulkLane:
             dst.commit()
             stats.read += len(chunk)
             while True:
+                skipped = 0
                 try:
                     # temporary tables without statistics: joins among them are hashed, lookups in the
                     # big tables are index probes (scalar subqueries); JIT costs more than it saves here
@@ -376,6 +440,8 @@ class BulkLane:
                     if sql.prepare is not None:
                         cur.execute(sql.prepare, sql.params)
                     chunk_params = {**sql.params, "now": now(m.settings)} if "now" in sql.params else sql.params
+                    if "skip_now" in sql.params and m.values.document_store_failed:
+                        chunk_params = {**chunk_params, "skip_now": list(sql.params["skip_kinds"])}
                     cur.execute(sql.conv, chunk_params)
                     n = cur.rowcount
                     if n <= 0:
@@ -388,7 +454,11 @@ class BulkLane:
                         written += max(cur.rowcount, 0)
                     cur.execute(sql.track, params)
                     cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
-                    cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}")
+                    if sql.skips:
+                        cur.execute(f"SELECT count(*) FROM {CONV} WHERE skip IS NOT NULL")
+                        skipped = int(cur.fetchone()[0])
+                    cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}"
+                                + (" WHERE skip IS NULL" if sql.skips else ""))
                     done = cur.fetchall()
                     again = False
                     if sql.repeat is not None:
@@ -404,6 +474,8 @@ class BulkLane:
                     break
                 stats.migrated += len(done)
                 stats.set_based += len(done)
+                stats.skipped += skipped
+                self.skipped_in_sql += skipped
                 stats.c8_rows += written
                 # what waited for these rows (and the instances their call activities call) is migrated now
                 ids = [str(r[0]) for r in done]

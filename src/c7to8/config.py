@@ -159,6 +159,7 @@ class ExtrasConfig:
     java_objects: str = "decode"  # Java-serialized objects: decode to JSON | official (skip)
     log_format: str = "text"
     set_based: bool = True  # c7to8.set-based: flow nodes and variables converted inside PostgreSQL (c7to8.bulk)
+    set_based_chunk: int = 25_000  # c7to8.set-based-chunk: C7 rows staged and converted per transaction
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "c7to8.variables.java-objects",
     "c7to8.log-format",
     "c7to8.set-based",
+    "c7to8.set-based-chunk",
 )
 
 
@@ -488,6 +490,7 @@ def build_config(raw: Mapping[str, object], source: str | None = None) -> Config
         java_objects=g.choice("c7to8.variables.java-objects", ("decode", "official"), "decode"),
         log_format=g.choice("c7to8.log-format", ("text", "json"), "text"),
         set_based=g.flag("c7to8.set-based", True),
+        set_based_chunk=g.integer("c7to8.set-based-chunk", 25_000, minimum=1),
     )
     return Config(
         page_size=page_size,

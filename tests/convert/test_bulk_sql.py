@@ -89,3 +89,71 @@ def test_dates_render_like_format_epoch_millis(conn: psycopg.Connection[tuple[ob
             inside += 1
             assert text == format_epoch_millis(value, tz), (zone, value)
     assert inside > 3000
+
+
+def _json_payloads() -> list[bytes]:
+    """Stored serializations: canonical and not, valid and not, ASCII and not."""
+    rnd = random.Random(9)
+    fixed = [b'{"a":1}', b"[1,2,3]", b"{}", b"[]", b'{"a":true,"b":false,"c":null}', b'{"a":[],"b":{}}',
+             b'{"a":-12}', b'{"a":12345678901234567890123}', b'{"a":"SKU-1","lines":2}', b'[{"k":1},{"k":1}]',
+             b'{"a":-0}', b'{"a":01}', b'{"a":1.0}', b'{"a":1.5}', b'{"a":1e5}', b'{"a":1E5}', b'{"a":-0.0}',
+             b'{"a": 1}', b' {"a":1}', b'{"a":1} ', b'{"a":1}x', b'{"a":1}{}', b'{"a":1,"a":2}', b'{"a":{"b":1,"b":1}}',
+             b'{"a":"x\\"y"}', b'{"u":"\\u00e4"}', '{"a":"\u00e4"}'.encode(), b'{"a":"\x7f"}', b'{"a":"t\tb"}',
+             b'{"a":NaN}', b'{"a":Infinity}', b'[' * 300 + b']' * 300, b'[' * 200 + b']' * 200, b'{"a":1,}',
+             b'{"a":":"}', b'{"a":"b\\u0000"}', b'{"a":"\x00"}', b'"str"', b"5", b"null", b"", b"{", b'{"a":1e999}',
+             b'{"a":[1,-1,0,10,-10]}', b'{"a":"/<>&\'"}', b'[1' + b"0" * 3999 + b"]", b"[" + b"1," * 3000 + b"1]",
+             b'{"\xff":1}', b'{"a":"\n"}', b'{"a"\n:1}', b'[true,false,null]', b'{"a":"line\\nbreak"}']
+
+    def value(depth: int) -> object:
+        r = rnd.random()
+        if depth > 3 or r < 0.35:
+            return rnd.choice([rnd.randint(-10**6, 10**6), rnd.randint(-2**70, 2**70), True, False, None,
+                               "".join(rnd.choice("abc XYZ-_:,.[]{}0123456789") for _ in range(rnd.randint(0, 8))),
+                               round(rnd.uniform(-100, 100), 2), "\u00e9t\u00e9"])
+        if r < 0.65:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return {rnd.choice(["id", "n", "sku", "a", "b", "x y"]): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+
+    generated = []
+    for _ in range(1500):
+        doc = {"k": value(0)} if rnd.random() < 0.5 else [value(1)]
+        separators = rnd.choice([(",", ":"), (", ", ": "), (",", ": ")])
+        generated.append(__import__("json").dumps(doc, separators=separators, ensure_ascii=rnd.random() < 0.5)
+                         .encode())
+    return fixed + generated
+
+
+@pytest.mark.parametrize("type_name", ["json", "spin://application/json"])
+def test_json_values_are_claimed_only_where_the_pipeline_writes_their_text(
+        conn: psycopg.Connection[tuple[object, ...]], type_name: str) -> None:
+    from c7to8.convert.bulk_sql import JSON_OK_FUNCTION, ascii_text, json_exact
+    from c7to8.errors import SkipError
+    from c7to8.variables import C7Variable, VariableConverter
+    from c7to8.variables.model import VariableEntity
+
+    canonical = type_name == "json"
+    payloads = _json_payloads()
+    conn.execute(JSON_OK_FUNCTION)
+    rows = conn.execute(
+        f"SELECT x, {json_exact('x', canonical)} FROM (SELECT {ascii_text('b')} AS x, i"
+        " FROM unnest(%(bs)s::bytea[]) WITH ORDINALITY AS u(b, i)) v ORDER BY i",
+        {"bs": payloads, "json_max": 4000}).fetchall()
+    converter = VariableConverter()
+    claimed = []
+    for payload, (text, ok) in zip(payloads, rows, strict=True):
+        if not ok:
+            continue
+        claimed.append(payload)
+        var = C7Variable("v", type_name, bytes_value=payload, entity=VariableEntity.HISTORIC_VARIABLE)
+        try:
+            value = converter.to_history(var)
+        except SkipError as exc:
+            raise AssertionError(f"claimed, but the pipeline skips {payload!r}: {exc}") from exc
+        assert text == payload.decode("ascii")
+        assert value.columns == {"TYPE": "STRING", "VAR_VALUE": text, "VAR_FULL_VALUE": None, "LONG_VALUE": None,
+                                 "DOUBLE_VALUE": None, "IS_PREVIEW": False}, payload
+    # the plain, common shapes are converted in SQL; the rest is left to the pipeline
+    assert {b'{"a":1}', b"[1,2,3]", b'{"a":"SKU-1","lines":2}', b'[{"k":1},{"k":1}]'} <= set(claimed)
+    assert b'{"a":1}x' not in claimed and b'{"a":NaN}' not in claimed and b"[" * 300 + b"]" * 300 not in claimed
+    assert (b'{"a":1,"a":2}' in claimed) is not canonical and (b'{"a": 1}' in claimed) is not canonical
+    assert len(claimed) > (300 if canonical else 600)

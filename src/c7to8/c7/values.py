@@ -96,6 +96,11 @@ class HistoryValues:
         self._client_failed = False
         self._no_bytes_fn = self._columns_fn(None)
 
+    @property
+    def document_store_failed(self) -> bool:
+        """The Camunda 8 document store was found unreachable: every further bytes or file value is skipped."""
+        return self._client_failed
+
     # ---------------------------------------------------------------- reading
     def fetch_bytes(
         self, engine: Engine, src: C7Source, rows: Iterable[Any], flatten: bool = False

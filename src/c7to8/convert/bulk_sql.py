@@ -63,6 +63,10 @@ class BulkSql:
         return self.aliases.get(column, column.lower())
     repeat: str | None = None  # a row if staged rows wait for one just converted (c7to8_conv, after the DELETE)
     calls: bool = False  # c7to8_conv has CALL_PROC_INST_ID_ (call activities)
+    #: c7to8_conv has ``skip``: NULL for a converted row, else the reason the row is certain to be skipped for
+    #: (tracked as skipped; the inserts leave it out)
+    skips: bool = False
+    setup: tuple[str, ...] = ()  # run once on the Camunda 8 connection before the first chunk (pg_temp functions)
 
 
 def _q(name: str) -> str:
@@ -265,6 +269,62 @@ def _fits(exprs: Mapping[str, str], lengths: Mapping[str, int | None]) -> str:
 VARIABLE_STAGE = ("ID_", "PROC_INST_ID_", "ROOT_PROC_INST_ID_", "ACT_INST_ID_", "CASE_INST_ID_", "NAME_",
                   "VAR_TYPE_", "PROC_DEF_KEY_", "TENANT_ID_", "LONG_", "DOUBLE_", "TEXT_", "BYTEARRAY_ID_",
                   "CREATE_TIME_")
+#: c7to8_text: the serialized value of a JSON kind as text when it is plain ASCII without a backslash
+#: (``ascii_text`` on the Camunda 7 side); c7to8_bytes: its ACT_GE_BYTEARRAY row exists with content
+VARIABLE_DERIVED = (("c7to8_text", "text"), ("c7to8_bytes", "boolean"))
+
+#: JSON texts longer than this go row by row whatever the preview size (Python's int parser refuses
+#: more than 4,300 digits), and so do texts with more than JSON_MAX_OPEN brackets (nesting depth)
+JSON_MAX_CHARS = 4000
+JSON_MAX_OPEN = 256
+JSON_OK = "pg_temp.c7to8_json_ok"
+JSON_OK_FUNCTION = (
+    f"CREATE OR REPLACE FUNCTION {JSON_OK}(t text, canonical boolean) RETURNS boolean LANGUAGE plpgsql AS $f$"
+    " DECLARE n bigint;"
+    " BEGIN"
+    "  PERFORM t::json;"
+    "  IF NOT canonical THEN RETURN TRUE; END IF;"
+    "  SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(o))), 0) INTO n"
+    "   FROM jsonb_path_query(t::jsonb, 'strict $.** ? (@.type() == \"object\")') o;"
+    "  RETURN n = (length(t) - length(replace(t, '\":', ''))) / 2;"
+    " EXCEPTION WHEN others THEN RETURN FALSE;"
+    " END $f$"
+)
+"""JSON text -> is it one valid JSON value (and, `canonical`, free of duplicate keys)? Never raises.
+
+Duplicate keys: the text has no backslash and no whitespace (checked before), so every member of
+every object shows as exactly one ``":`` and nothing else does; jsonb keeps one key per name.
+"""
+
+
+def ascii_text(col: str) -> str:
+    """A bytea as text when every byte is ASCII (1-127) and none is a backslash; else NULL.
+
+    ``encode(..., 'escape')`` writes zero and high bytes as ``\\nnn`` and doubles backslashes: no
+    backslash in its output means the bytes were such ASCII, and the output is their text.
+    """
+    return f"(CASE WHEN strpos(encode({col}, 'escape'), '\\') = 0 THEN encode({col}, 'escape') END)"
+
+
+def json_exact(col: str, canonical: bool) -> str:
+    """The ASCII JSON texts (from ``ascii_text``) whose history value is exactly themselves.
+
+    An object or array, with nothing before or after it, valid JSON (then Python's parser reads the
+    same value), at most %(json_max)s characters (never cut for the preview). `canonical` (Spin
+    ``json``, which Jackson writes again compactly): also no whitespace, no DEL, no number with a
+    fraction, an exponent, a leading zero or ``-0``, no duplicate key. Objects serialized as
+    ``application/json`` keep their text as it is stored.
+    """
+    x = col
+    checks = [
+        f"{x} IS NOT NULL", f"char_length({x}) <= %(json_max)s", f"{x} ~ '^[[{{]'", f"{x} ~ '[]}}]$'",
+        f"char_length({x}) - char_length(translate({x}, '[{{', '')) <= {JSON_MAX_OPEN}",
+    ]
+    if canonical:
+        checks += [f"{x} !~ '[ \t\n\r\x7f]'", f"{x} !~ '[:,[]-?[0-9]+[.eE]'", f"{x} !~ '[:,[]-?0[0-9]'",
+                   f"{x} !~ '[:,[]-0[^0-9]'"]
+    return (f"(CASE WHEN {' AND '.join(checks)} THEN {JSON_OK}({x}, {'TRUE' if canonical else 'FALSE'})"
+            " ELSE FALSE END)")
 
 
 @dataclass(frozen=True)
@@ -346,11 +406,17 @@ def variable_kinds() -> tuple[str, ...]:
 
 
 def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: int | None,
-             lengths: Mapping[str, int | None]) -> BulkSql:
-    """ACT_HI_VARINST -> VARIABLE for simple values (`kinds`) of migrated instances and scopes.
+             lengths: Mapping[str, int | None], json_kinds: Mapping[str, bool] | None = None,
+             skip_kinds: Mapping[str, str] | None = None, save_reason: bool = True) -> BulkSql:
+    """ACT_HI_VARINST -> VARIABLE for values of migrated instances and scopes.
 
-    A string is converted here only if its JSON text (the text in quotes) is at most half of
-    `preview_size` (and a quarter of `max_bytes`): then the pipeline never counts or cuts it.
+    - simple values (`kinds`, no byte array). A string is converted here only if its JSON text (the
+      text in quotes) is at most half of `preview_size` (and a quarter of `max_bytes`): then the
+      pipeline never counts or cuts it;
+    - JSON values (`json_kinds`: C7 type -> canonical, see ``json_exact``) from ``c7to8_text``;
+    - values certain to be skipped (`skip_kinds`: C7 type -> the reason) with their byte array
+      present: tracked as skipped, only for the types in the per-chunk parameter %(skip_now)s (bytes
+      and files once the document store is known to be unreachable).
     """
     t = HistoryType.HISTORY_VARIABLE
     params = _common_params(names)
@@ -361,11 +427,27 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         limit = min(limit, max_bytes // 4)
     params["max_chars"] = max(0, limit - 2)
     params["kinds"] = list(usable)
+    json_kinds = dict(json_kinds or {})
+    skip_kinds = dict(skip_kinds or {})
+    params["json_max"] = min(JSON_MAX_CHARS, preview_size, max_bytes if max_bytes is not None else preview_size)
+    params["skip_now"] = []
+    params["json_kinds"] = list(json_kinds)
+    params["skip_kinds"] = sorted(skip_kinds)
+    params["save_reason"] = save_reason
+    for k, canonical in json_kinds.items():
+        usable[k] = _Kind("'STRING'", "s.c7to8_text", ok=json_exact("s.c7to8_text", canonical))
+    for i, (k, reason) in enumerate(sorted(skip_kinds.items())):
+        params[f"skip{i}"] = reason
+        usable[k] = _Kind("NULL", "NULL", ok="s.c7to8_bytes AND s.var_type_ = ANY(%(skip_now)s)")
+    whens = " ".join(f"WHEN '{k}' THEN %(skip{i})s" for i, k in enumerate(sorted(skip_kinds)))
+    skip = f"(CASE s.var_type_ {whens} END)" if skip_kinds else "NULL"
+    params["kinds"] = list(usable)
 
     def pick(part: str, default: str = "NULL") -> str:
         return _pick(usable, "s.var_type_", part, default)
 
     ok = pick("ok", "FALSE")
+    simple = ", ".join(f"'{k}'" for k in usable if k not in json_kinds and k not in skip_kinds) or "NULL"
     fits = _fits({"VAR_NAME": "s.name_", "PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_",
                   "TENANT_ID": _tenant("s.tenant_id_")}, lengths)
     conv = (
@@ -379,10 +461,11 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         f" {_lookup(names, HistoryType.HISTORY_PROCESS_INSTANCE, 's.act_inst_id_')}) END) AS scope_key,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
         f" {pick('type')} AS type, {pick('value')} AS var_value, {pick('long')} AS long_value,"
-        f" {pick('double')} AS double_value"
+        f" {pick('double')} AS double_value, {skip} AS skip"
         f" FROM {STAGE} s"
         + _join_instances()
-        + " WHERE s.case_inst_id_ IS NULL AND s.bytearray_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
+        + " WHERE s.case_inst_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
+        f" AND (s.bytearray_id_ IS NULL OR s.var_type_ NOT IN ({simple}))"
         f" AND {ok} AND {fits} AND {_stable(names, 'create_time_')}"
         f" AND {_tracked(names, t)}) s"
         f" WHERE partition_id IS NOT NULL AND scope_key IS NOT NULL"
@@ -403,9 +486,12 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         ("IS_PREVIEW", "FALSE"),
         ("PARTITION_ID", "partition_id"),
         ("ELEMENT_INSTANCE_KEY", "scope_key"),
-    ])
-    return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, (insert,),
-                   _track(names, t), params)
+    ]) + " WHERE skip IS NULL"
+    track = (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
+             f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
+             f" CASE WHEN %(save_reason)s THEN skip END, NULL FROM {CONV}")
+    return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, (insert,), track, params,
+                   derived=VARIABLE_DERIVED, skips=True, setup=(JSON_OK_FUNCTION,) if json_kinds else ())
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import SkipError, TargetError
 from .history import variable_columns
 from .interceptors import (
+    BUILTIN_CLASSES,
     SIMPLE_BUILTINS,
     SimpleValueFunction,
     VariableContext,
@@ -107,6 +108,17 @@ class VariableConverter:
             self._fast.clear()
         self._fast[key] = found
         return found
+
+    def builtin_chain(self, entity: VariableEntity, type_name: str) -> tuple[type[VariableInterceptor], ...] | None:
+        """The classes of the history chain of this C7 value type, if every member is a plain built-in.
+
+        None when a custom interceptor (or a built-in with something overridden) would see the value.
+        """
+        probe = VariableContext(C7Variable("", type_name, entity=entity), Mode.HISTORY, entity, self.settings)
+        chain = self._applicable(probe)
+        if not all(type(i) in BUILTIN_CLASSES and _is_plain(i, type(i)) for i in chain):
+            return None
+        return tuple(type(i) for i in chain)
 
     def plain_builtin(self, entity: VariableEntity, type_name: str) -> bool:
         """Is the chain of this C7 value type just its built-in transformer (what c7to8.bulk converts in SQL)?"""
