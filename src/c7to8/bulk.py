@@ -478,10 +478,12 @@ class BulkLane:
                 self.skipped_in_sql += skipped
                 stats.c8_rows += written
                 # what waited for these rows (and the instances their call activities call) is migrated now
-                ids = [str(r[0]) for r in done]
-                rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
-                        for i, r in zip(ids, done, strict=True)]
-                called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
+                called = False
+                if sql.calls or waiting.rows:
+                    ids = [str(r[0]) for r in done]
+                    rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
+                            for i, r in zip(ids, done, strict=True)]
+                    called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
                 if not (again or called):
                     break
             # log types: the rows left are first rows, fetched again by their own (indexed) ID_

@@ -698,6 +698,8 @@ class HistoryMigrator:
         """
         id_col = h.spec.c7_id_column
         called = False
+        if h.type is not FN and not waiting.rows and all(reason is None for reason in done.values()):
+            return called  # nothing waits, nothing will: all migrated, no call activities
         while rows:
             for r in rows:
                 c7_id = str(r[id_col])
