@@ -28,7 +28,25 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import and_, case, distinct, exists, false, func, literal, literal_column, not_, null, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.exc import OperationalError
 
@@ -71,6 +89,7 @@ class BulkLane:
         self.m = m
         self.chunk = m.config.extras.set_based_chunk
         self._sql: dict[HistoryType, BulkSql | None] = {}
+        self._called: BulkSql | None = None  # called process instances, once their call activity is migrated
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
@@ -126,8 +145,10 @@ class BulkLane:
         hours = None if ttl is None or ttl.is_zero else 24 * ttl.days  # exact when the TTL has no months
         exact = ttl is None or ttl.is_zero or ttl.total_months == 0
         if t is PI:
+            self._called = bulk_sql.called_process_instance(names, lengths, process_instance.STATES, LEGACY_TAG,
+                                                            LEGACY_ID_VARIABLE, hours, exact)
             return bulk_sql.process_instance(names, lengths, process_instance.STATES, LEGACY_TAG, LEGACY_ID_VARIABLE,
-                                             hours, exact)
+                                             hours, exact, m.tracking.save_skip_reason)
         if t is DI:
             models = self._decision_models()
             if models is None:
@@ -242,9 +263,7 @@ class BulkLane:
         if h.type is VAR:
             return self._variable_derived(table)
         if h.type is PI:  # c7to8_partition is appended by _stream
-            pd = self.m.source.table("ACT_RE_PROCDEF")
-            version = select(pd.c.VERSION_).where(pd.c.ID_ == table.c.PROC_DEF_ID_).scalar_subquery()
-            return [version.label("c7to8_version")]
+            return self._process_derived(table)
         if h.type is not UT:
             return []
         il = self.m.source.opt_table("ACT_HI_IDENTITYLINK")
@@ -321,6 +340,105 @@ class BulkLane:
         return [case((of(json_kinds), text_), else_=null()).label("c7to8_text"),
                 and_(of(skip_kinds), present).label("c7to8_bytes")]
 
+    # ------------------------------------------------------------------ called process instances
+    def heal_called(self, ids: list[str]) -> set[str]:
+        """Migrate, inside PostgreSQL, these called process instances (skipped, their call activity
+        now migrated); returns the ids migrated. The rest is for the row-by-row retry."""
+        if self.sql_for(PI) is None or self._called is None or not ids:
+            return set()
+        m, sql = self.m, self._called
+        h = m.handlers[PI]
+        stats = m.summary.stats(PI.display)
+        t = h.table()
+        q = (select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._process_derived(t))
+             .where(t.c.ID_ == any_(bindparam("ids", ids, type_=ARRAY(Text)))))
+        compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
+        src_raw, dst_raw = m.c7.raw_connection(), m.c8.raw_connection()
+        try:
+            src: Any = src_raw.driver_connection
+            dst: Any = dst_raw.driver_connection
+            if src.info.encoding != dst.info.encoding:
+                return set()
+            rows: list[bytes] = []
+            with src.cursor() as cur:
+                cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3")
+                with cur.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
+                    while row := copy.read():
+                        rows.append(bytes(row))
+            src.rollback()
+            columns = [sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived]
+            with dst.cursor() as cur:
+                try:
+                    cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL enable_nestloop = off;"
+                                " SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
+                    cur.execute(f"DROP TABLE IF EXISTS {bulk_sql.CALLED_STAGE}")
+                    types = self._stage_types(src, h)
+                    defs = ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
+                                     + [f"{name} {tp}" for name, tp in sql.derived])
+                    cur.execute(f"CREATE TEMP TABLE {bulk_sql.CALLED_STAGE} ({defs}) ON COMMIT DROP")
+                    with cur.copy(f"COPY {bulk_sql.CALLED_STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
+                        copy.write(b"".join(rows))
+                    params = {**sql.params, "now": now(m.settings)}
+                    cur.execute(sql.conv, params)
+                    n = cur.rowcount
+                    if n <= 0:
+                        dst.rollback()
+                        return set()
+                    params["base"] = m.keys.reserve(n * sql.keys_per_row)
+                    written = 0
+                    for insert in sql.inserts:
+                        cur.execute(insert, params)
+                        written += max(cur.rowcount, 0)
+                    cur.execute(sql.track, params)
+                    cur.execute(f"SELECT id_ FROM {CONV}")
+                    done = {str(r[0]) for r in cur.fetchall()}
+                    dst.commit()
+                except psycopg.Error as exc:
+                    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or dst.closed:
+                        raise OperationalError("set-based called process instances", None, exc) from exc
+                    dst.rollback()
+                    log.warning("%s: set-based conversion of %d called instances failed (%s); converting them"
+                                " row by row", PI.display, len(ids), str(exc).strip().splitlines()[0])
+                    return set()
+        finally:
+            for raw in (dst_raw, src_raw):
+                driver: Any = raw.driver_connection
+                if driver is None or driver.closed or driver.broken:
+                    raw.invalidate()
+                else:
+                    raw.close()
+        stats.migrated += len(done)
+        stats.healed += len(done)
+        stats.set_based += len(done)
+        stats.c8_rows += written
+        return done
+
+    def _process_derived(self, table: Any) -> list[Any]:
+        """c7to8_version (ACT_RE_PROCDEF.VERSION_) and c7to8_call_fn: the call-activity instance of a
+        called instance (in its super instance, indexed), if there is exactly one."""
+        pd = self.m.source.table("ACT_RE_PROCDEF")
+        act = self.m.source.table("ACT_HI_ACTINST").alias("c7to8_a")
+        version = select(pd.c.VERSION_).where(pd.c.ID_ == table.c.PROC_DEF_ID_).scalar_subquery()
+        call = (select(case((func.count() == 1, func.max(act.c.ID_)), else_=null()))
+                .where(act.c.PROC_INST_ID_ == table.c.SUPER_PROCESS_INSTANCE_ID_,
+                       act.c.CALL_PROC_INST_ID_ == table.c.ID_)
+                .scalar_subquery())
+        called = table.c.SUPER_PROCESS_INSTANCE_ID_.is_not(None)
+        return [version.label("c7to8_version"), case((called, call), else_=null()).label("c7to8_call_fn")]
+
+    def _stage_types(self, src: Any, h: Handler) -> dict[str, str]:
+        """The C7 table's column types (for a staging table like it)."""
+        with src.cursor() as cur:
+            cur.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())"
+                " AND a.attnum > 0 AND NOT a.attisdropped",
+                (self.m.source.physical_name(h.base_table), self.m.source.schema))
+            types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
+        src.rollback()
+        return types
+
     def _decision_derived(self, table: Any) -> list[Any]:
         """Required-decision evaluations of a root evaluation (count), its inputs and outputs as JSON arrays."""
         src = self.m.source
@@ -342,15 +460,7 @@ class BulkLane:
 
     def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> None:
         """The staging table, with the C7 table's own column types."""
-        with src.cursor() as cur:
-            cur.execute(
-                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
-                " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())"
-                " AND a.attnum > 0 AND NOT a.attisdropped",
-                (self.m.source.physical_name(h.base_table), self.m.source.schema))
-            types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
-        src.rollback()
+        types = self._stage_types(src, h)
         defs = ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
                          + [f"{name} {tp}" for name, tp in sql.derived])
         with dst.cursor() as cur:

@@ -731,10 +731,14 @@ class HistoryMigrator:
             waiting = [c for c, reason in self.tracking.skipped(conn, _et(PI), children).items() if may_heal(reason)]
         if not waiting:
             return set()
+        in_sql = self.bulk.heal_called(waiting)  # set-based, where certain
+        rest = [c for c in waiting if c not in in_sql]
+        if not rest:
+            return in_sql
         pi_h = self.handlers[PI]
-        healed = self._process(pi_h, pi_h.by_ids(waiting), self._retry_writer(), self.summary.stats(PI.display),
+        healed = self._process(pi_h, pi_h.by_ids(rest), self._retry_writer(), self.summary.stats(PI.display),
                                retry=True)
-        return {c for c, reason in healed.items() if reason is None}
+        return in_sql | {c for c, reason in healed.items() if reason is None}
 
     def _writer(self, retry: bool = False) -> BatchWriter:
         return BatchWriter(self.c8, self.tracking, self.c8_tables, retry_mode=retry, dialect=self.dialect)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .common import DEFAULT_TENANT, MULTI_INSTANCE_BODY, HistoryType
+from .common import DEFAULT_TENANT, MULTI_INSTANCE_BODY, HistoryType, Reason
 from .flow_node import ACTIVITY_TYPES, CANCELED
 
 STAGE = "c7to8_stage"
@@ -812,72 +812,69 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
 
 PROCESS_STAGE = ("ID_", "PROC_DEF_KEY_", "PROC_DEF_ID_", "ROOT_PROC_INST_ID_", "SUPER_PROCESS_INSTANCE_ID_",
                  "BUSINESS_KEY_", "START_TIME_", "END_TIME_", "REMOVAL_TIME_", "STATE_", "TENANT_ID_")
-#: the definition's VERSION_ (from ACT_RE_PROCDEF), and the partition c7to8.bulk derives from ID_
-PROCESS_DERIVED = (("c7to8_version", "integer"), ("c7to8_partition", "integer"))
+#: the definition's VERSION_ (from ACT_RE_PROCDEF), a called instance's call-activity instance (ACT_HI_ACTINST.ID_,
+#: if exactly one) and the partition c7to8.bulk derives from ID_ (last: appended to each COPY row)
+PROCESS_DERIVED = (("c7to8_version", "integer"), ("c7to8_call_fn", "text"), ("c7to8_partition", "integer"))
 
 
-def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
-                     legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool) -> BulkSql:
-    """Root ACT_HI_PROCINST rows -> PROCESS_INSTANCE, its legacyId VARIABLE and its legacy tag.
-
-    Instances still running end now (%(now)s, the moment of the chunk: the row-by-row pipeline takes
-    the clock per row). Called instances, pre-7.11 rows, unknown states, ids that need escaping in
-    JSON and TTLs with months (without REMOVAL_TIME_) are left to the pipeline.
-    """
-    t = HistoryType.HISTORY_PROCESS_INSTANCE
-    params = _common_params(names)
+def _pi_base(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
+             legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool,
+             params: dict[str, Any]) -> tuple[str, str, str]:
+    """Shared parts of a process instance's conversion: (select list, row conditions, pd_key lookup)."""
+    params.update(_common_params(names))
     params.update({"states": sorted(states), "tag": legacy_tag, "legacy_var": legacy_variable,
                    "ttl_hours": ttl_hours, "ttl_exact": ttl_exact, "now": None})
     state = _case("s.state_", states, "", "st", params)
-    pi = lengths["PROCESS_INSTANCE"]
     fits = _fits({"PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_"),
-                  "BUSINESS_ID": "s.business_key_"}, pi)
+                  "BUSINESS_ID": "s.business_key_"}, lengths["PROCESS_INSTANCE"])
     stable = _stable(names, "start_time_", "end_time_", "removal_time_")
     pd = names.c8["PROCESS_DEFINITION"]
-    conv = (
-        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
-        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
-        f"SELECT s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
+    select_list = (
+        f"s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
         f" (SELECT d.process_definition_key FROM {pd} d WHERE d.process_definition_key ="
         f" {_lookup(names, HistoryType.HISTORY_PROCESS_DEFINITION, 's.proc_def_id_')}) AS pd_key,"
         f" {state} AS state, COALESCE({c8_date('s.end_time_')}, %(now)s::timestamptz) AS end_date,"
-        f" {_tenant('s.tenant_id_')} AS tenant_id, s.c7to8_version AS version, s.c7to8_partition AS partition_id,"
+        f" {_tenant('s.tenant_id_')} AS tenant_id, s.c7to8_version AS version,"
         f" s.business_key_, {c8_date('s.removal_time_')} AS removal_date"
-        f" FROM {STAGE} s"
-        f" WHERE s.root_proc_inst_id_ = s.id_ AND s.super_process_instance_id_ IS NULL"
-        f" AND s.state_ = ANY(%(states)s) AND s.c7to8_version IS NOT NULL AND s.c7to8_partition IS NOT NULL"
-        f" AND s.id_ !~ '[\"\\\\\\x01-\\x1f]' AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s)"
-        f" AND {fits} AND {stable} AND {_tracked(names, t)}) s"
-        f" WHERE pd_key IS NOT NULL"
     )
+    conditions = (
+        "s.state_ = ANY(%(states)s) AND s.c7to8_version IS NOT NULL"
+        " AND s.id_ !~ '[\"\\\\\\x01-\\x1f]' AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s)"
+        f" AND {fits} AND {stable}"
+    )
+    return select_list, conditions, "pd_key IS NOT NULL"
+
+
+def _pi_inserts(names: Names, lengths: Mapping[str, Mapping[str, int | None]], root: str, parent: str,
+                parent_element: str, tree_path: str) -> tuple[str, ...]:
+    """PROCESS_INSTANCE, the legacyId VARIABLE and the legacy tag of each c7to8_conv row (key: base + rn)."""
     key = "%(base)s + rn"
     columns = [
         ("PROCESS_INSTANCE_KEY", key),
-        ("ROOT_PROCESS_INSTANCE_KEY", key),
+        ("ROOT_PROCESS_INSTANCE_KEY", root),
         ("PROCESS_DEFINITION_ID", "process_definition_id"),
         ("PROCESS_DEFINITION_KEY", "pd_key"),
         ("STATE", "state"),
         ("START_DATE", "create_time"),
         ("END_DATE", "end_date"),
         ("TENANT_ID", "tenant_id"),
-        ("PARENT_PROCESS_INSTANCE_KEY", "NULL"),
-        ("PARENT_ELEMENT_INSTANCE_KEY", "NULL"),
+        ("PARENT_PROCESS_INSTANCE_KEY", parent),
+        ("PARENT_ELEMENT_INSTANCE_KEY", parent_element),
         ("NUM_INCIDENTS", "0"),
         ("VERSION", "version"),
         ("PARTITION_ID", "partition_id"),
-        ("TREE_PATH", f"'PI_' || ({key})::text"),
+        ("TREE_PATH", tree_path),
         ("HISTORY_CLEANUP_DATE", "COALESCE(removal_date, end_date + %(ttl_hours)s::integer * interval '1 hour')"),
     ]
-    if "BUSINESS_ID" in pi:  # a Camunda 8.9 column
+    if "BUSINESS_ID" in lengths["PROCESS_INSTANCE"]:  # a Camunda 8.9 column
         columns.append(("BUSINESS_ID", "business_key_"))
-    var_key = "%(base)s + n + rn"
-    inserts = (
+    return (
         _insert(names.c8["PROCESS_INSTANCE"], columns),
         _insert(names.c8["VARIABLE"], [
-            ("VAR_KEY", var_key),
+            ("VAR_KEY", "%(base)s + n + rn"),
             ("PROCESS_INSTANCE_KEY", key),
-            ("ROOT_PROCESS_INSTANCE_KEY", key),
+            ("ROOT_PROCESS_INSTANCE_KEY", root),
             ("PROCESS_DEFINITION_ID", "process_definition_id"),
             ("SCOPE_KEY", key),
             ("TYPE", "'STRING'"),
@@ -894,5 +891,108 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
         f"INSERT INTO {names.c8['PROCESS_INSTANCE_TAG']} (process_instance_key, tag_value) SELECT {key}, %(tag)s"
         f" FROM {CONV}",
     )
-    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, _track(names, t, "partition_id"), params,
-                   derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2)
+
+
+def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
+                     legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool,
+                     save_reason: bool = True) -> BulkSql:
+    """Root ACT_HI_PROCINST rows -> PROCESS_INSTANCE, its legacyId VARIABLE and its legacy tag.
+
+    Instances still running end now (%(now)s, the moment of the chunk: the row-by-row pipeline takes
+    the clock per row). Pre-7.11 rows, unknown states, ids that need escaping in JSON and TTLs with
+    months (without REMOVAL_TIME_) are left to the pipeline.
+
+    A called instance cannot be migrated before its call activity (a flow node, a later type): it is
+    recorded as skipped for its missing parent flow node where that is certain (definition, parent
+    and root migrated, their C8 rows present, the one call-activity instance not migrated); the flow
+    nodes' pass migrates it (``called_process_instance``). Called rows wait for a parent converted
+    in the same chunk (``repeat``).
+    """
+    t = HistoryType.HISTORY_PROCESS_INSTANCE
+    params: dict[str, Any] = {"save_reason": save_reason, "skip_called": Reason.MISSING_PARENT_FLOW_NODE}
+    select_list, conditions, after = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours,
+                                              ttl_exact, params)
+    pi = names.c8["PROCESS_INSTANCE"]
+
+    def present(c7_id: str) -> str:
+        return (f"EXISTS (SELECT 1 FROM {pi} i WHERE i.process_instance_key ="
+                f" {_lookup(names, t, c7_id)})")
+
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
+        f"SELECT {select_list}, s.c7to8_partition AS partition_id, NULL::text AS skip"
+        f" FROM {STAGE} s"
+        f" WHERE s.root_proc_inst_id_ = s.id_ AND s.super_process_instance_id_ IS NULL"
+        f" AND s.c7to8_partition IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
+        f" UNION ALL SELECT {select_list}, NULL::integer, %(skip_called)s"
+        f" FROM {STAGE} s"
+        f" WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
+        f" AND s.c7to8_call_fn IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
+        f" AND {present('s.super_process_instance_id_')} AND {present('s.root_proc_inst_id_')}"
+        f" AND {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.c7to8_call_fn')} IS NULL) s"
+        f" WHERE {after}"
+    )
+    key = "%(base)s + rn"
+    inserts = tuple(f"{i} WHERE skip IS NULL" for i in
+                    _pi_inserts(names, lengths, key, "NULL", "NULL", f"'PI_' || ({key})::text"))
+    track = (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
+             f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
+             f" CASE WHEN %(save_reason)s THEN skip END, partition_id FROM {CONV}")
+    repeat = (f"SELECT 1 FROM {STAGE} s WHERE s.super_process_instance_id_ IN (SELECT id_ FROM {CONV}"
+              f" WHERE skip IS NULL) LIMIT 1")
+    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params,
+                   derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2, skips=True, repeat=repeat)
+
+
+CALLED_STAGE = "c7to8_stage_called"
+#: the definition's VERSION_, and the call-activity instance (ACT_HI_ACTINST.ID_) that called it
+CALLED_DERIVED = (("c7to8_version", "integer"), ("c7to8_call_fn", "text"))
+
+
+def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]],
+                            states: Mapping[str, str], legacy_tag: str, legacy_variable: str, ttl_hours: int | None,
+                            ttl_exact: bool) -> BulkSql:
+    """Called ACT_HI_PROCINST rows, skipped until their call activity was migrated, staged in
+    ``c7to8_stage_called`` -> PROCESS_INSTANCE, legacyId VARIABLE, legacy tag; their skipped tracking
+    rows get the key (the automatic retry's RETRY mode).
+
+    Only rows whose parent instance, root instance (with its partition), definition and call-activity
+    flow node are all migrated, their C8 rows present; the rest is left to the pipeline.
+    """
+    t = HistoryType.HISTORY_PROCESS_INSTANCE
+    params: dict[str, Any] = {}
+    select_list, conditions, after = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours,
+                                              ttl_exact, params)
+    pi = names.c8["PROCESS_INSTANCE"]
+    fn_t = HistoryType.HISTORY_FLOW_NODE
+
+    def migrated(c7_id: str, alias: str) -> str:
+        return (f" JOIN LATERAL (SELECT {_key('x')} AS k, x.partition_id FROM {names.mapping} x"
+                f" WHERE x.type = '{t.name}' AND x.c7_id = {c7_id} AND x.c8_key IS NOT NULL LIMIT 1) {alias}m ON TRUE"
+                f" JOIN LATERAL (SELECT i.process_instance_key, i.tree_path, i.partition_id FROM {pi} i"
+                f" WHERE i.process_instance_key = {alias}m.k LIMIT 1) {alias} ON TRUE")
+
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
+        f"SELECT {select_list}, p.process_instance_key AS parent_key, p.tree_path AS parent_tree_path,"
+        f" r.process_instance_key AS root_key, rm.partition_id,"
+        f" {_lookup(names, fn_t, 's.c7to8_call_fn')} AS parent_element_key"
+        f" FROM {CALLED_STAGE} s"
+        + migrated("s.super_process_instance_id_", "p") + migrated("s.root_proc_inst_id_", "r")
+        + " WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
+        f" AND rm.partition_id IS NOT NULL AND {conditions}"
+        f" AND EXISTS (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
+        f" AND m.c8_key IS NULL)) s"
+        f" WHERE {after} AND parent_element_key IS NOT NULL"
+    )
+    key = "%(base)s + rn"
+    tree = (f"(CASE WHEN COALESCE(parent_tree_path, '') <> '' THEN parent_tree_path || '/PI_' || ({key})::text"
+            f" ELSE 'PI_' || root_key::text || '/PI_' || ({key})::text END)")
+    inserts = _pi_inserts(names, lengths, "root_key", "parent_key", "parent_element_key", tree)
+    track = (f"UPDATE {names.mapping} m SET c8_key = (%(base)s + c.rn)::text, skip_reason = NULL,"
+             f" partition_id = c.partition_id FROM {CONV} c"
+             f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_ AND m.c8_key IS NULL")
+    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params, derived=CALLED_DERIVED,
+                   keys_per_row=2)
