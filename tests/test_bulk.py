@@ -21,6 +21,7 @@ from tests.support.c8_snapshot import assert_same_rows, reference_and_second_tar
 LANE = re.compile(r"converted set-based inside PostgreSQL \(of the migrated rows\):\n((?:  .+: [\d,]+ of [\d,]+\n)+)")
 COUNTS = re.compile(r"  (.+): ([\d,]+) of ([\d,]+)")
 PI_SKIPS = re.compile(r"Historic Process Instance: \d+ converted set-based, [1-9]\d* skips recorded set-based")
+JOB_SKIPS = re.compile(r"Historic Job: \d+ converted set-based, [1-9]\d* skips recorded set-based")
 SQL_SKIPS = re.compile(r"Historic Variable: \d+ converted set-based, [1-9]\d* skips recorded set-based")
 
 
@@ -55,6 +56,8 @@ def test_set_based_lane_writes_the_rows_of_the_row_by_row_pipeline(tmp_path: Pat
         assert (SQL_SKIPS.search(run.stderr) is not None) is bool(bench), run.stderr[-3000:]
         # called instances: skipped in SQL until their call activity is there, then migrated in SQL
         assert PI_SKIPS.search(run.stderr) is not None, run.stderr[-3000:]
+        # jobs whose activity never started (no flow node): skipped in SQL with the pipeline's reason
+        assert JOB_SKIPS.search(run.stderr) is not None, run.stderr[-3000:]
         lane = _lane_counts(run.stdout)
         # the lane did the bulk of each type; what it left went through the pipeline
         assert set(lane) == {"Historic Process Instance", "Historic Flow Node", "Historic User Task",

@@ -53,7 +53,17 @@ from sqlalchemy.exc import OperationalError
 from .c7.values import NO_DOCUMENT_STORE
 from .convert import bulk_sql, job, process_instance, user_task
 from .convert.bulk_sql import CONV, STAGE, BulkSql, Names
-from .convert.common import C7_MIGRATED, LEGACY_ID_VARIABLE, LEGACY_TAG, HistoryType, now, parse_dmn, partition_for
+from .convert.common import (
+    C7_MIGRATED,
+    LEGACY_ID_VARIABLE,
+    LEGACY_TAG,
+    HistoryType,
+    Reason,
+    deleted_in_c8_associated,
+    now,
+    parse_dmn,
+    partition_for,
+)
 from .convert.interceptors import chain_for_spec
 from .variables.interceptors import (
     ByteArrayVariableValidator,
@@ -111,7 +121,10 @@ class BulkLane:
         if self.off is not None or t not in STAGES:
             return None
         if t not in self._sql:
-            self._sql[t] = self._build(t)
+            sql = self._sql[t] = self._build(t)
+            for one in (sql, self._called if t is PI else None):
+                if one is not None and "save_reason" in one.params:
+                    one.params["save_reason"] = self.m.tracking.save_skip_reason
         return self._sql[t]
 
     def _build(self, t: HistoryType) -> BulkSql | None:
@@ -140,7 +153,9 @@ class BulkLane:
         if t is UT:
             return bulk_sql.user_task(names, lengths, user_task.STATES, self._form_definitions())
         if t is JOB:
-            return bulk_sql.job(names, lengths["JOB"], (job.ASYNC_BEFORE, job.ASYNC_AFTER), C7_MIGRATED)
+            parts = tuple(deleted_in_c8_associated(FN, "\0", "\1").replace("\1", "\0").split("\0"))
+            return bulk_sql.job(names, lengths["JOB"], (job.ASYNC_BEFORE, job.ASYNC_AFTER), C7_MIGRATED,
+                                {job.ASYNC_BEFORE: (Reason.MISSING_FLOW_NODE,), job.ASYNC_AFTER: parts})
         ttl = m.settings.ttl
         hours = None if ttl is None or ttl.is_zero else 24 * ttl.days  # exact when the TTL has no months
         exact = ttl is None or ttl.is_zero or ttl.total_months == 0
@@ -148,7 +163,7 @@ class BulkLane:
             self._called = bulk_sql.called_process_instance(names, lengths, process_instance.STATES, LEGACY_TAG,
                                                             LEGACY_ID_VARIABLE, hours, exact)
             return bulk_sql.process_instance(names, lengths, process_instance.STATES, LEGACY_TAG, LEGACY_ID_VARIABLE,
-                                             hours, exact, m.tracking.save_skip_reason)
+                                             hours, exact)
         if t is DI:
             models = self._decision_models()
             if models is None:
@@ -162,7 +177,7 @@ class BulkLane:
         s = m.values.converter.settings
         json_kinds, skip_kinds = self._json_and_skip_kinds()
         return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"],
-                                 json_kinds, skip_kinds, m.tracking.save_skip_reason)
+                                 json_kinds, skip_kinds)
 
     def _json_and_skip_kinds(self) -> tuple[dict[str, bool], dict[str, str]]:
         """C7 value types of historic variables whose built-in chain the SQL mirrors beyond the simple ones.

@@ -157,3 +157,10 @@ def test_json_values_are_claimed_only_where_the_pipeline_writes_their_text(
     assert b'{"a":1}x' not in claimed and b'{"a":NaN}' not in claimed and b"[" * 300 + b"]" * 300 not in claimed
     assert (b'{"a":1,"a":2}' in claimed) is not canonical and (b'{"a": 1}' in claimed) is not canonical
     assert len(claimed) > (300 if canonical else 600)
+
+
+def test_skip_reasons_are_cut_like_the_tracking_table() -> None:
+    from c7to8.convert.bulk_sql import REASON_CHARS
+    from c7to8.store.tracking import MAX_REASON
+
+    assert REASON_CHARS == MAX_REASON

@@ -139,6 +139,20 @@ def _track(names: Names, t: HistoryType, partition: str = "NULL") -> str:
             f"SELECT id_, (%(base)s + rn)::text, '{t.name}', create_time, NULL, {partition} FROM {CONV}")
 
 
+#: MIGRATION_MAPPING.SKIP_REASON keeps this many characters (c7to8.store.tracking.MAX_REASON)
+REASON_CHARS = 1024
+
+
+def _track_skips(names: Names, t: HistoryType, params: dict[str, Any], partition: str = "NULL::integer") -> str:
+    """The tracking rows of a c7to8_conv with ``skip``: a key for converted rows, the reason (if saved) for
+    skipped ones. Sets %(save_reason)s (default true; c7to8.bulk sets the configured value)."""
+    params.setdefault("save_reason", True)
+    return (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
+            f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
+            f" CASE WHEN %(save_reason)s THEN left(skip, {REASON_CHARS}) END,"
+            f" CASE WHEN skip IS NULL THEN {partition} END FROM {CONV}")
+
+
 INST = "c7to8_inst"
 
 
@@ -407,7 +421,7 @@ def variable_kinds() -> tuple[str, ...]:
 
 def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: int | None,
              lengths: Mapping[str, int | None], json_kinds: Mapping[str, bool] | None = None,
-             skip_kinds: Mapping[str, str] | None = None, save_reason: bool = True) -> BulkSql:
+             skip_kinds: Mapping[str, str] | None = None) -> BulkSql:
     """ACT_HI_VARINST -> VARIABLE for values of migrated instances and scopes.
 
     - simple values (`kinds`, no byte array). A string is converted here only if its JSON text (the
@@ -433,7 +447,6 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     params["skip_now"] = []
     params["json_kinds"] = list(json_kinds)
     params["skip_kinds"] = sorted(skip_kinds)
-    params["save_reason"] = save_reason
     for k, canonical in json_kinds.items():
         usable[k] = _Kind("'STRING'", "s.c7to8_text", ok=json_exact("s.c7to8_text", canonical))
     for i, (k, reason) in enumerate(sorted(skip_kinds.items())):
@@ -487,9 +500,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         ("PARTITION_ID", "partition_id"),
         ("ELEMENT_INSTANCE_KEY", "scope_key"),
     ]) + " WHERE skip IS NULL"
-    track = (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
-             f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
-             f" CASE WHEN %(save_reason)s THEN skip END, NULL FROM {CONV}")
+    track = _track_skips(names, t, params)
     return BulkSql(t, "CREATE_TIME_", VARIABLE_STAGE, _instances(names), conv, (insert,), track, params,
                    derived=VARIABLE_DERIVED, skips=True, setup=(JSON_OK_FUNCTION,) if json_kinds else ())
 
@@ -594,18 +605,34 @@ JOB_STAGE = ("ID_", "JOB_ID_", "JOB_DEF_TYPE_", "JOB_DEF_CONFIGURATION_", "HOSTN
 JOB_DERIVED = (("c7to8_last", "timestamp without time zone"), ("c7to8_acts", "bigint"))
 
 
-def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequence[str], worker: str) -> BulkSql:
+def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequence[str], worker: str,
+        missing: Mapping[str, tuple[str, ...]] | None = None) -> BulkSql:
     """ACT_HI_JOB_LOG (first row per job) -> JOB, when the job's element resolves to exactly one flow node.
 
     resolveFni in SQL: the instance's C8 flow nodes of that element id are exactly one and the C7
-    instance ran that activity at most once; anything else (ambiguous, missing, a multi-instance body)
-    is left to the pipeline, which records the reason. `configurations`: the migrated job kinds;
-    `worker`: the placeholder for a job without a host name.
+    instance ran that activity at most once. When the instance has no C8 flow node of that element
+    at all, the job is recorded as skipped with the reason `missing` gives for its configuration:
+    its parts, joined with the process instance key and the element id (``a`` key ``b`` id ``c``),
+    or one text. Anything else (ambiguous, a multi-instance body, ...) is left to the pipeline,
+    which records the reason. `configurations`: the migrated job kinds; `worker`: the placeholder
+    for a job without a host name.
     """
     t = HistoryType.HISTORY_JOB
     params = _common_params(names)
     params.update({"mi": MULTI_INSTANCE_BODY, "mi_suffix": "%" + MULTI_INSTANCE_BODY,
                    "configurations": list(configurations), "worker": worker})
+    whens = []
+    for i, (configuration, parts) in enumerate(sorted((missing or {}).items())):
+        params[f"mc{i}"] = configuration
+        for j, part in enumerate(parts):
+            params[f"m{i}_{j}"] = part
+        text = (f"%(m{i}_0)s" if len(parts) == 1 else
+                f"%(m{i}_0)s || r.pim_key::text || %(m{i}_1)s || s.act_id_ || %(m{i}_2)s")
+        whens.append(f"WHEN %(mc{i})s THEN {text}")
+    no_fn = (f"NOT EXISTS (SELECT 1 FROM {names.c8['FLOW_NODE_INSTANCE']} f WHERE f.process_instance_key = r.pim_key"
+             f" AND f.flow_node_id = s.act_id_)")
+    skip = f"(CASE WHEN {no_fn} THEN (CASE s.job_def_configuration_ {' '.join(whens)} END) END)" if whens \
+        else "NULL::text"
     fni = names.c8["FLOW_NODE_INSTANCE"]
     worker_expr = "COALESCE(NULLIF(s.hostname_, ''), %(worker)s)"
     fits = _fits({"ELEMENT_ID": "replace(s.act_id_, %(mi)s, '')", "TYPE": "s.job_def_type_", "WORKER": worker_expr,
@@ -619,15 +646,16 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
         f" %(legacy)s || s.process_def_key_ AS process_definition_id, replace(s.act_id_, %(mi)s, '') AS element_id,"
         f" {_tenant('s.tenant_id_')} AS tenant_id, s.job_def_type_ AS type, {worker_expr} AS worker,"
         f" COALESCE({c8_date('s.c7to8_last')}, {c8_date('s.timestamp_')}) AS last_update_time,"
-        f" r.pim_key, r.pd_key, r.root_key, r.partition_id,"
+        f" r.pim_key, r.pd_key, r.root_key, r.partition_id, COALESCE(s.c7to8_acts, 0) <= 1 AS acts_ok,"
         f" (SELECT max(f.flow_node_instance_key) FROM {fni} f WHERE f.process_instance_key = r.pim_key"
-        f" AND f.flow_node_id = s.act_id_ HAVING count(*) = 1) AS element_key"
+        f" AND f.flow_node_id = s.act_id_ HAVING count(*) = 1) AS element_key, {skip} AS skip"
         f" FROM {STAGE} s"
         + _join_instances(with_definition=True)
         + " WHERE s.job_def_configuration_ = ANY(%(configurations)s) AND s.act_id_ NOT LIKE %(mi_suffix)s"
-        f" AND COALESCE(s.c7to8_acts, 0) <= 1 AND {fits} AND {stable}"
+        f" AND {fits} AND {stable}"
         f" AND {_tracked(names, t, 'job_id_')}) s"
-        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND element_key IS NOT NULL"
+        f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL"
+        f" AND ((element_key IS NOT NULL AND acts_ok) OR skip IS NOT NULL)"
     )
     insert = _insert(names.c8["JOB"], [
         ("JOB_KEY", "%(base)s + rn"),
@@ -650,9 +678,9 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
         ("PARTITION_ID", "partition_id"),
         ("CREATION_TIME", "create_time"),
         ("LAST_UPDATE_TIME", "last_update_time"),
-    ])
-    return BulkSql(t, "TIMESTAMP_", JOB_STAGE, _instances(names, True), conv, (insert,), _track(names, t), params,
-                   derived=JOB_DERIVED, first_of="JOB_ID_", id_column="job_id_",
+    ]) + " WHERE skip IS NULL"
+    return BulkSql(t, "TIMESTAMP_", JOB_STAGE, _instances(names, True), conv, (insert,), _track_skips(names, t, params),
+                   params, derived=JOB_DERIVED, first_of="JOB_ID_", id_column="job_id_", skips=True,
                    aliases={"PROCESS_INSTANCE_ID_": "proc_inst_id_", "PROCESS_DEF_ID_": "proc_def_id_"})
 
 
@@ -894,8 +922,7 @@ def _pi_inserts(names: Names, lengths: Mapping[str, Mapping[str, int | None]], r
 
 
 def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
-                     legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool,
-                     save_reason: bool = True) -> BulkSql:
+                     legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool) -> BulkSql:
     """Root ACT_HI_PROCINST rows -> PROCESS_INSTANCE, its legacyId VARIABLE and its legacy tag.
 
     Instances still running end now (%(now)s, the moment of the chunk: the row-by-row pipeline takes
@@ -909,7 +936,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     in the same chunk (``repeat``).
     """
     t = HistoryType.HISTORY_PROCESS_INSTANCE
-    params: dict[str, Any] = {"save_reason": save_reason, "skip_called": Reason.MISSING_PARENT_FLOW_NODE}
+    params: dict[str, Any] = {"skip_called": Reason.MISSING_PARENT_FLOW_NODE}
     select_list, conditions, after = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours,
                                               ttl_exact, params)
     pi = names.c8["PROCESS_INSTANCE"]
@@ -936,9 +963,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     key = "%(base)s + rn"
     inserts = tuple(f"{i} WHERE skip IS NULL" for i in
                     _pi_inserts(names, lengths, key, "NULL", "NULL", f"'PI_' || ({key})::text"))
-    track = (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
-             f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
-             f" CASE WHEN %(save_reason)s THEN skip END, partition_id FROM {CONV}")
+    track = _track_skips(names, t, params, "partition_id")
     repeat = (f"SELECT 1 FROM {STAGE} s WHERE s.super_process_instance_id_ IN (SELECT id_ FROM {CONV}"
               f" WHERE skip IS NULL) LIMIT 1")
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params,
