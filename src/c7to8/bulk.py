@@ -375,12 +375,15 @@ class BulkLane:
             if src.info.encoding != dst.info.encoding:
                 return set()
             rows: list[bytes] = []
-            with src.cursor() as cur:
-                cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3")
-                with cur.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
-                    while row := copy.read():
-                        rows.append(bytes(row))
-            src.rollback()
+            try:
+                with src.cursor() as cur:
+                    cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3")
+                    with cur.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
+                        while row := copy.read():
+                            rows.append(bytes(row))
+                src.rollback()
+            except psycopg.Error as exc:
+                raise OperationalError("reading called process instances", None, exc) from exc
             columns = [sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived]
             with dst.cursor() as cur:
                 try:
