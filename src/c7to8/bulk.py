@@ -65,14 +65,7 @@ from .convert.common import (
     partition_for,
 )
 from .convert.interceptors import chain_for_spec
-from .variables.interceptors import (
-    ByteArrayVariableValidator,
-    FileVariableValidator,
-    ObjectJavaVariableValidator,
-    ObjectJsonVariableTransformer,
-    ObjectXmlVariableTransformer,
-    SpinJsonVariableTransformer,
-)
+from .variables import interceptors as vi
 from .variables.model import VariableEntity
 
 if TYPE_CHECKING:
@@ -189,16 +182,16 @@ class BulkLane:
         converter = self.m.values.converter
         entity = VariableEntity.HISTORIC_VARIABLE
         json_kinds: dict[str, bool] = {}
-        if converter.builtin_chain(entity, "json") == (SpinJsonVariableTransformer,):
+        if converter.builtin_chain(entity, "json") == (vi.SpinJsonVariableTransformer,):
             json_kinds["json"] = True
         chain = converter.builtin_chain(entity, OBJECT_JSON)
-        others = {ObjectJavaVariableValidator, ObjectXmlVariableTransformer}  # they leave JSON objects alone
-        if chain is not None and ObjectJsonVariableTransformer in chain and set(chain) - others == {
-                ObjectJsonVariableTransformer}:
+        others = {vi.ObjectJavaVariableValidator, vi.ObjectXmlVariableTransformer}  # they leave JSON objects alone
+        if chain is not None and vi.ObjectJsonVariableTransformer in chain and set(chain) - others == {
+                vi.ObjectJsonVariableTransformer}:
             json_kinds[OBJECT_JSON] = False
         skip_kinds: dict[str, str] = {}
         if not converter.settings.official_bytes_behaviour:
-            for kind, validator in (("bytes", ByteArrayVariableValidator), ("file", FileVariableValidator)):
+            for kind, validator in (("bytes", vi.ByteArrayVariableValidator), ("file", vi.FileVariableValidator)):
                 if converter.builtin_chain(entity, kind) == (validator,):
                     skip_kinds[kind] = NO_DOCUMENT_STORE.format(t=kind)
         return json_kinds, skip_kinds
@@ -402,12 +395,7 @@ class BulkLane:
                     if n <= 0:
                         dst.rollback()
                         return set()
-                    params["base"] = m.keys.reserve(n * sql.keys_per_row)
-                    written = 0
-                    for insert in sql.inserts:
-                        cur.execute(insert, params)
-                        written += max(cur.rowcount, 0)
-                    cur.execute(sql.track, params)
+                    written = self._write(cur, sql, params, n)
                     cur.execute(f"SELECT id_ FROM {CONV}")
                     done = {str(r[0]) for r in cur.fetchall()}
                     dst.commit()
@@ -430,6 +418,16 @@ class BulkLane:
         stats.set_based += len(done)
         stats.c8_rows += written
         return done
+
+    def _write(self, cur: Any, sql: BulkSql, params: dict[str, Any], n: int) -> int:
+        """The inserts and the tracking rows of c7to8_conv's n rows, keys from a block reserved now; C8 rows written."""
+        params = {**params, "base": self.m.keys.reserve(n * sql.keys_per_row)}
+        written = 0
+        for insert in sql.inserts:
+            cur.execute(insert, params)
+            written += max(cur.rowcount, 0)
+        cur.execute(sql.track, params)
+        return written
 
     def _process_derived(self, table: Any) -> list[Any]:
         """c7to8_version (ACT_RE_PROCDEF.VERSION_) and c7to8_call_fn: the call-activity instance of a
@@ -575,12 +573,7 @@ class BulkLane:
                     if n <= 0:
                         dst.commit()
                         break
-                    params = {**chunk_params, "base": m.keys.reserve(n * sql.keys_per_row)}
-                    written = 0
-                    for insert in sql.inserts:
-                        cur.execute(insert, params)
-                        written += max(cur.rowcount, 0)
-                    cur.execute(sql.track, params)
+                    written = self._write(cur, sql, chunk_params, n)
                     cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
                     if sql.skips:
                         cur.execute(f"SELECT count(*) FROM {CONV} WHERE skip IS NOT NULL")
