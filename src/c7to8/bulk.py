@@ -306,7 +306,7 @@ class BulkLane:
                 try:
                     self._create_stage(src, dst, h, sql)
                     for chunk in self._stream(src, h, sql, plan):
-                        by_rows += self._convert_chunk(dst, h, sql, chunk, stats, waiting)
+                        by_rows += self._convert_chunk(dst, h, sql, chunk, stats, waiting, plan.fresh)
                         stats.seconds = time.monotonic() - started
                         m.progress.advance(h.type.display, len(chunk), stats.rate)
                     with dst.cursor() as cur:
@@ -546,8 +546,11 @@ class BulkLane:
         return add
 
     def _convert_chunk(self, dst: Any, h: Handler, sql: BulkSql, chunk: list[bytes], stats: Any,
-                       waiting: WaitingRoom) -> int:
-        """Stage, convert what SQL can, hand the rest to the row-by-row pipeline; returns how many went there."""
+                       waiting: WaitingRoom, fresh: bool) -> int:
+        """Stage, convert what SQL can, hand the rest to the row-by-row pipeline; returns how many went there.
+
+        `fresh`: nothing of the type was tracked when its pass began (TypePlan.fresh).
+        """
         m = self.m
         with dst.cursor() as cur:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
@@ -565,9 +568,11 @@ class BulkLane:
                                 " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL extra_float_digits = 1")
                     if sql.prepare is not None:
                         cur.execute(sql.prepare, sql.params)
-                    chunk_params = {**sql.params, "now": now(m.settings)} if "now" in sql.params else sql.params
+                    chunk_params = {**sql.params, "fresh": fresh}
+                    if "now" in sql.params:
+                        chunk_params["now"] = now(m.settings)
                     if "skip_now" in sql.params and m.values.document_store_failed:
-                        chunk_params = {**chunk_params, "skip_now": list(sql.params["skip_kinds"])}
+                        chunk_params["skip_now"] = list(sql.params["skip_kinds"])
                     cur.execute(sql.conv, chunk_params)
                     n = cur.rowcount
                     if n <= 0:
@@ -578,8 +583,13 @@ class BulkLane:
                     if sql.skips:
                         cur.execute(f"SELECT count(*) FROM {CONV} WHERE skip IS NOT NULL")
                         skipped = int(cur.fetchone()[0])
+                    converted = n - skipped
+                    # the converted ids, when something may wait for them; else the call activities only
+                    wanted = ["skip IS NULL"] if sql.skips else []
+                    if not waiting.rows:
+                        wanted.append("call_proc_inst_id_ IS NOT NULL" if sql.calls else "FALSE")
                     cur.execute(f"SELECT id_{', call_proc_inst_id_' if sql.calls else ''} FROM {CONV}"
-                                + (" WHERE skip IS NULL" if sql.skips else ""))
+                                + (f" WHERE {' AND '.join(wanted)}" if wanted else ""))
                     done = cur.fetchall()
                     again = False
                     if sql.repeat is not None:
@@ -593,14 +603,14 @@ class BulkLane:
                     log.warning("%s: set-based conversion of %d rows failed (%s); converting them row by row",
                                 h.type.display, len(chunk), str(exc).strip().splitlines()[0])
                     break
-                stats.migrated += len(done)
-                stats.set_based += len(done)
+                stats.migrated += converted
+                stats.set_based += converted
                 stats.skipped += skipped
                 self.skipped_in_sql += skipped
                 stats.c8_rows += written
                 # what waited for these rows (and the instances their call activities call) is migrated now
                 called = False
-                if sql.calls or waiting.rows:
+                if done:
                     ids = [str(r[0]) for r in done]
                     rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
                             for i, r in zip(ids, done, strict=True)]
