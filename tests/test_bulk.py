@@ -37,16 +37,20 @@ def _lane_counts(stdout: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-@pytest.mark.parametrize(("zone", "workers", "bench"), [("UTC", "1", 0), ("Europe/Berlin", "2", 0), ("UTC", "2", 90)])
+@pytest.mark.parametrize(("zone", "workers", "bench", "reasons"),
+                         [("UTC", "1", 0, True), ("Europe/Berlin", "2", 0, True), ("UTC", "2", 90, True),
+                          ("UTC", "1", 90, False)])
 def test_set_based_lane_writes_the_rows_of_the_row_by_row_pipeline(tmp_path: Path, zone: str, workers: str,
-                                                                   bench: int) -> None:
+                                                                   bench: int, reasons: bool) -> None:
     """`bench`: the harness's bench instances (many alike: Spin JSON and bytes values in every one)
-    besides identity data, instead of every scenario."""
+    besides identity data, instead of every scenario. `reasons`: camunda.migrator.save-skip-reason."""
     data = {"scenarios": "identity", "instances": bench} if bench else {}
     with history_pair("postgresql", tmp_path, **data) as pair, reference_and_second_target(
-            pair, "c8s", reference={"c7to8.set-based": False, "c7to8.time-zone": zone}) as target:
+            pair, "c8s", reference={"c7to8.set-based": False, "c7to8.time-zone": zone,
+                                    "camunda.migrator.save-skip-reason": reasons}) as target:
         config = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url":
                                 target.url.render_as_string(hide_password=False),
+                                "camunda.migrator.save-skip-reason": reasons,
                                 "c7to8.batch-size": 50, "c7to8.time-zone": zone,
                                 "c7to8.set-based-chunk": 40, "logging.level.root": "INFO"})
         run = pair.run("--history", "--workers", workers, config=config)
