@@ -77,9 +77,12 @@ def shard_task(config: Any, t: HistoryType, plan: TypePlan, shard: tuple[int, in
     app = App(config, progress=False)
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
-        with ProgressReporter(False) as progress:
-            m.progress = progress
-            m.migrate_type(t, plan)
+        try:
+            with ProgressReporter(False) as progress:
+                m.progress = progress
+                m.migrate_type(t, plan)
+        finally:
+            m.close()
         return ShardResult(shard[0], worker, dict(m.summary.types))
     except Exception as exc:  # noqa: BLE001 - handed back to the parent, which raises it
         err: C7to8Error
