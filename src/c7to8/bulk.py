@@ -93,24 +93,10 @@ class BulkLane:
         self.chunk = m.config.extras.set_based_chunk
         self._sql: dict[HistoryType, BulkSql | None] = {}
         self._called: BulkSql | None = None  # called process instances, once their call activity is migrated
-        self._dst_raw: Any = None  # see _dst
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
             log.info("Set-based lane not used: %s", self.off)
-
-    def _dst(self) -> Any:
-        """The lane's Camunda 8 connection, kept for the process's whole run: its session holds the
-        instances resolved so far (bulk_sql.CACHE_TABLES), which every type looks up again."""
-        if self._dst_raw is None:
-            self._dst_raw = self.m.c8.raw_connection()
-        return self._dst_raw
-
-    def close(self) -> None:
-        """Give the lane's Camunda 8 connection back (its session tables go with the session)."""
-        raw, self._dst_raw = self._dst_raw, None
-        if raw is not None:
-            _release(raw, end_session=True)
 
     def _off_reason(self) -> str | None:
         m = self.m
@@ -308,7 +294,7 @@ class BulkLane:
         before, by_rows = stats.set_based, 0
         self.skipped_in_sql = 0
         src_raw = m.c7.raw_connection()
-        dst_raw = self._dst()
+        dst_raw = m.c8.raw_connection()
         try:
             src: Any = src_raw.driver_connection
             dst: Any = dst_raw.driver_connection
@@ -331,14 +317,13 @@ class BulkLane:
                 log.info("%s: %d converted set-based, %d skips recorded set-based, %d row by row, in %.1f s",
                          h.type.display, stats.set_based - before, self.skipped_in_sql, by_rows,
                          time.monotonic() - started)
-        except BaseException:
-            self.close()  # in an unknown state: the next type (or run) opens a new one
-            raise
         finally:
-            _release(src_raw)
-            dst_driver: Any = dst_raw.driver_connection
-            if dst_driver is None or dst_driver.closed or dst_driver.broken:
-                self.close()  # the next type opens a new one
+            for raw in (dst_raw, src_raw):
+                driver: Any = raw.driver_connection
+                if driver is None or driver.closed or driver.broken:
+                    raw.invalidate()  # not back into the pool: its reset would fail and be logged
+                else:
+                    raw.close()
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
 
@@ -422,8 +407,12 @@ class BulkLane:
                                 " row by row", PI.display, len(ids), str(exc).strip().splitlines()[0])
                     return set()
         finally:
-            _release(dst_raw)
-            _release(src_raw)
+            for raw in (dst_raw, src_raw):
+                driver: Any = raw.driver_connection
+                if driver is None or driver.closed or driver.broken:
+                    raw.invalidate()
+                else:
+                    raw.close()
         stats.migrated += len(done)
         stats.healed += len(done)
         stats.set_based += len(done)
@@ -493,7 +482,7 @@ class BulkLane:
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
-            for statement in (*bulk_sql.CACHE_TABLES, *sql.setup):
+            for statement in sql.setup:
                 cur.execute(statement)
         dst.commit()
 
@@ -577,8 +566,8 @@ class BulkLane:
                     # big tables are index probes (scalar subqueries); JIT costs more than it saves here
                     cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off;"
                                 " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL extra_float_digits = 1")
-                    for statement in sql.prepare:
-                        cur.execute(statement)
+                    if sql.prepare is not None:
+                        cur.execute(sql.prepare, sql.params)
                     chunk_params = {**sql.params, "fresh": fresh}
                     if "now" in sql.params:
                         chunk_params["now"] = now(m.settings)
@@ -639,13 +628,3 @@ class BulkLane:
         if left:
             m.row_by_row_ids(h, left, stats, waiting, "ID_" if sql.first_of else None)
         return len(left)
-
-
-def _release(raw: Any, end_session: bool = False) -> None:
-    """A raw pooled connection back to the pool; a broken one is dropped (its reset would fail and be
-    logged). `end_session`: closed for good, so no later user of the pool sees its session tables."""
-    driver: Any = raw.driver_connection
-    if driver is None or driver.closed or driver.broken or end_session:
-        raw.invalidate()
-    else:
-        raw.close()

@@ -77,12 +77,9 @@ def shard_task(config: Any, t: HistoryType, plan: TypePlan, shard: tuple[int, in
     app = App(config, progress=False)
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
-        try:
-            with ProgressReporter(False) as progress:
-                m.progress = progress
-                m.migrate_type(t, plan)
-        finally:
-            m.close()
+        with ProgressReporter(False) as progress:
+            m.progress = progress
+            m.migrate_type(t, plan)
         return ShardResult(shard[0], worker, dict(m.summary.types))
     except Exception as exc:  # noqa: BLE001 - handed back to the parent, which raises it
         err: C7to8Error

@@ -203,15 +203,12 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
     app = App(config, progress=False, workers=workers)
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
-        try:
-            with ProgressReporter(False) as progress:
-                m.progress = progress
-                for t in types:
-                    if t in plans:
-                        m.migrate_type(t, plans[t])
-                    barrier.wait()
-        finally:
-            m.close()
+        with ProgressReporter(False) as progress:
+            m.progress = progress
+            for t in types:
+                if t in plans:
+                    m.migrate_type(t, plans[t])
+                barrier.wait()
         results.put((shard[0], dict(m.summary.types), None))
     except threading.BrokenBarrierError:
         results.put((shard[0], None, _BrokenBarrier("another history worker failed")))
@@ -411,17 +408,7 @@ class HistoryMigrator:
         return ids
 
     # ------------------------------------------------------------------ run
-    def close(self) -> None:
-        """Release what the migrator holds beyond a type (the set-based lane's connection)."""
-        self.bulk.close()
-
     def run(self, retry_only: bool = False) -> Summary:
-        try:
-            return self._run(retry_only)
-        finally:
-            self.close()
-
-    def _run(self, retry_only: bool) -> Summary:
         log.info("Using Camunda 7 legacy definition ID prefix '%s' for history migration.", self.settings.prefix)
         with ProgressReporter(self.progress_enabled) as progress:
             self.progress = progress

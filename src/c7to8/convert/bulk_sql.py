@@ -46,7 +46,7 @@ class BulkSql:
     type: HistoryType
     time_column: str  # keyset / key order column
     stage_columns: tuple[str, ...]  # C7 columns copied into the staging table
-    prepare: tuple[str, ...]  # statements building c7to8_inst (the stage's process instances, resolved)
+    prepare: str | None  # CREATE TEMP TABLE c7to8_inst AS ... (the stage's process instances, resolved)
     conv: str  # CREATE TEMP TABLE c7to8_conv AS SELECT ... (rn, ID_, the C8 columns' inputs)
     inserts: tuple[str, ...]  # INSERT INTO target(s) ... SELECT ... FROM c7to8_conv (key = %(base)s + rn)
     track: str  # INSERT INTO mapping ... SELECT ... FROM c7to8_conv
@@ -161,43 +161,33 @@ def _track_skips(names: Names, t: HistoryType, params: dict[str, Any], partition
 INST = "c7to8_inst"
 
 
-#: session tables of the instances (and definitions) resolved so far on the lane's connection
-PIS, PDS = "c7to8_pis", "c7to8_pds"
-CACHE_TABLES = (
-    f"CREATE TEMP TABLE IF NOT EXISTS {PIS} (c7_id text, root_id text, pim_key bigint, pi_end timestamptz,"
-    f" pi_version integer, root_key bigint, partition_id integer, PRIMARY KEY (c7_id, root_id))",
-    f"CREATE TEMP TABLE IF NOT EXISTS {PDS} (c7_id text PRIMARY KEY, pd_key bigint)",
-)
-
-
-def _instances(names: Names, with_definition: bool = False) -> tuple[str, ...]:
-    """Statements that build c7to8_inst: each distinct (instance, root[, definition]) of the stage, resolved.
+def _instances(names: Names, with_definition: bool = False) -> str:
+    """CREATE TEMP TABLE c7to8_inst: each distinct (instance, root[, definition]) of the stage, resolved once.
 
     pim_key / root_key: the process instance and its root, both migrated and their C8 rows present
     (not deleted); partition_id: the root's partition; pi_end / pi_version: the instance's END_DATE
     and VERSION; with a definition: pd_key, the migrated process definition whose C8 row is present.
-
-    What was resolved once is kept for the connection's session (``c7to8_pis``, ``c7to8_pds``:
-    every type of a pass resolves the same instances again otherwise); only what is not there yet
-    is probed, with index probes per distinct instance (LATERAL and scalar subqueries): no join
-    order for the planner to get wrong. A root instance's own probes serve as its root's. Only
-    found instances and definitions are kept: a miss is probed again by the next chunk.
+    Only index probes per distinct instance (LATERAL and scalar subqueries): no join order for the
+    planner to get wrong. A root instance's own probes serve as its root's.
     """
     pi, pd = names.c8["PROCESS_INSTANCE"], names.c8["PROCESS_DEFINITION"]
+    cols = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
     pi_t, pd_t = HistoryType.HISTORY_PROCESS_INSTANCE, HistoryType.HISTORY_PROCESS_DEFINITION
+    pd_cols = ""
+    if with_definition:
+        pd_cols = (f", (SELECT d.process_definition_key FROM {pd} d"
+                   f" WHERE d.process_definition_key = {_lookup(names, pd_t, 'p.proc_def_id_')}) AS pd_key")
     own = "p.root_proc_inst_id_ = p.proc_inst_id_"
-    fill = (
-        f"INSERT INTO {PIS} SELECT q.proc_inst_id_, q.root_proc_inst_id_, q.pim_key, q.pi_end, q.pi_version,"
-        f" q.root_key,"
+    return (
+        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT q.*,"
         f" COALESCE(q.root_part, (SELECT r.partition_id FROM {pi} r WHERE r.process_instance_key = q.root_key))"
+        f" AS partition_id"
         f" FROM (SELECT p.*, i.process_instance_key AS pim_key, i.end_date AS pi_end, i.version AS pi_version,"
         f" CASE WHEN {own} THEN i.process_instance_key ELSE (SELECT r.process_instance_key FROM {pi} r"
         f" WHERE r.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) END AS root_key,"
         f" CASE WHEN {own} THEN m.partition_id ELSE (SELECT x.partition_id FROM {names.mapping} x"
-        f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.root_proc_inst_id_) END AS root_part"
-        f" FROM (SELECT DISTINCT s.proc_inst_id_, s.root_proc_inst_id_ FROM {STAGE} s"
-        f" WHERE s.proc_inst_id_ IS NOT NULL AND s.root_proc_inst_id_ IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {PIS} c"
-        f" WHERE c.c7_id = s.proc_inst_id_ AND c.root_id = s.root_proc_inst_id_)) p"
+        f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.root_proc_inst_id_) END AS root_part{pd_cols}"
+        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p"
         f" JOIN LATERAL (SELECT {_key('x')} AS k, x.partition_id FROM {names.mapping} x"
         f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.proc_inst_id_ AND x.c8_key IS NOT NULL LIMIT 1) m ON TRUE"
         f" JOIN LATERAL (SELECT i.process_instance_key, i.end_date, i.version FROM {pi} i"
@@ -205,26 +195,6 @@ def _instances(names: Names, with_definition: bool = False) -> tuple[str, ...]:
         f" OFFSET 0) q"  # not flattened: each probe runs once
         f" WHERE q.root_key IS NOT NULL"
     )
-    statements = [fill]
-    cols = "p.proc_inst_id_, p.root_proc_inst_id_"
-    pd_join = ""
-    if with_definition:
-        statements.append(
-            f"INSERT INTO {PDS} SELECT p.proc_def_id_, p.pd_key FROM (SELECT d.proc_def_id_,"
-            f" (SELECT x.process_definition_key FROM {pd} x"
-            f" WHERE x.process_definition_key = {_lookup(names, pd_t, 'd.proc_def_id_')}) AS pd_key"
-            f" FROM (SELECT DISTINCT s.proc_def_id_ FROM {STAGE} s WHERE s.proc_def_id_ IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {PDS} c WHERE c.c7_id = s.proc_def_id_)) d OFFSET 0) p"
-            f" WHERE p.pd_key IS NOT NULL")
-        cols += ", p.proc_def_id_, e.pd_key"
-        pd_join = f" LEFT JOIN {PDS} e ON e.c7_id = p.proc_def_id_"
-    distinct = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
-    statements.append(
-        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT {cols}, c.pim_key, c.pi_end, c.pi_version,"
-        f" c.root_key, c.partition_id"
-        f" FROM (SELECT DISTINCT {distinct} FROM {STAGE}) p"
-        f" JOIN {PIS} c ON c.c7_id = p.proc_inst_id_ AND c.root_id = p.root_proc_inst_id_{pd_join}")
-    return tuple(statements)
 
 
 def _join_instances(with_definition: bool = False) -> str:
@@ -1001,7 +971,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     track = _track_skips(names, t, params, "partition_id")
     repeat = (f"SELECT 1 FROM {STAGE} s WHERE s.super_process_instance_id_ IN (SELECT id_ FROM {CONV}"
               f" WHERE skip IS NULL) LIMIT 1")
-    return BulkSql(t, "START_TIME_", PROCESS_STAGE, (), conv, inserts, track, params,
+    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params,
                    derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2, skips=True, repeat=repeat)
 
 
@@ -1054,5 +1024,5 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
     track = (f"UPDATE {names.mapping} m SET c8_key = (%(base)s + c.rn)::text, skip_reason = NULL,"
              f" partition_id = c.partition_id FROM {CONV} c"
              f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_ AND m.c8_key IS NULL")
-    return BulkSql(t, "START_TIME_", PROCESS_STAGE, (), conv, inserts, track, params, derived=CALLED_DERIVED,
+    return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params, derived=CALLED_DERIVED,
                    keys_per_row=2)
