@@ -93,6 +93,7 @@ class BulkLane:
         self.chunk = m.config.extras.set_based_chunk
         self._sql: dict[HistoryType, BulkSql | None] = {}
         self._called: BulkSql | None = None  # called process instances, once their call activity is migrated
+        self._types: dict[str, dict[str, str]] = {}  # C7 table -> its columns' types (staging tables)
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
@@ -114,10 +115,7 @@ class BulkLane:
         if self.off is not None or t not in STAGES:
             return None
         if t not in self._sql:
-            sql = self._sql[t] = self._build(t)
-            for one in (sql, self._called if t is PI else None):
-                if one is not None and "save_reason" in one.params:
-                    one.params["save_reason"] = self.m.tracking.save_skip_reason
+            self._sql[t] = self._build(t)
         return self._sql[t]
 
     def _build(self, t: HistoryType) -> BulkSql | None:
@@ -138,6 +136,7 @@ class BulkLane:
             c8={k: v.name for k, v in m.c8_tables.items()},
             zone=m.config.extras.time_zone,
             legacy_prefix=m.settings.prefix,
+            save_reason=m.tracking.save_skip_reason,
         )
         lengths = {name: {c.name.upper(): getattr(c.type, "length", None) for c in m.c8_tables[name].columns}
                    for name in h.spec.c8_tables if name in m.c8_tables}
@@ -318,12 +317,7 @@ class BulkLane:
                          h.type.display, stats.set_based - before, self.skipped_in_sql, by_rows,
                          time.monotonic() - started)
         finally:
-            for raw in (dst_raw, src_raw):
-                driver: Any = raw.driver_connection
-                if driver is None or driver.closed or driver.broken:
-                    raw.invalidate()  # not back into the pool: its reset would fail and be logged
-                else:
-                    raw.close()
+            _release(dst_raw, src_raw)
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
 
@@ -377,17 +371,14 @@ class BulkLane:
                 src.rollback()
             except psycopg.Error as exc:
                 raise OperationalError("reading called process instances", None, exc) from exc
-            columns = [sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived]
+            defs = self._stage_defs(src, h, sql)
             with dst.cursor() as cur:
                 try:
                     cur.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL enable_nestloop = off;"
                                 " SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
                     cur.execute(f"DROP TABLE IF EXISTS {bulk_sql.CALLED_STAGE}")
-                    types = self._stage_types(src, h)
-                    defs = ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
-                                     + [f"{name} {tp}" for name, tp in sql.derived])
                     cur.execute(f"CREATE TEMP TABLE {bulk_sql.CALLED_STAGE} ({defs}) ON COMMIT DROP")
-                    with cur.copy(f"COPY {bulk_sql.CALLED_STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
+                    with cur.copy(f"COPY {bulk_sql.CALLED_STAGE} ({_stage_list(sql)}) FROM STDIN") as copy:
                         copy.write(b"".join(rows))
                     params = {**sql.params, "now": now(m.settings)}
                     cur.execute(sql.conv, params)
@@ -407,12 +398,7 @@ class BulkLane:
                                 " row by row", PI.display, len(ids), str(exc).strip().splitlines()[0])
                     return set()
         finally:
-            for raw in (dst_raw, src_raw):
-                driver: Any = raw.driver_connection
-                if driver is None or driver.closed or driver.broken:
-                    raw.invalidate()
-                else:
-                    raw.close()
+            _release(dst_raw, src_raw)
         stats.migrated += len(done)
         stats.healed += len(done)
         stats.set_based += len(done)
@@ -442,18 +428,22 @@ class BulkLane:
         called = table.c.SUPER_PROCESS_INSTANCE_ID_.is_not(None)
         return [version.label("c7to8_version"), case((called, call), else_=null()).label("c7to8_call_fn")]
 
-    def _stage_types(self, src: Any, h: Handler) -> dict[str, str]:
-        """The C7 table's column types (for a staging table like it)."""
-        with src.cursor() as cur:
-            cur.execute(
-                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
-                " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())"
-                " AND a.attnum > 0 AND NOT a.attisdropped",
-                (self.m.source.physical_name(h.base_table), self.m.source.schema))
-            types = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
-        src.rollback()
-        return types
+    def _stage_defs(self, src: Any, h: Handler, sql: BulkSql) -> str:
+        """The staging table's column definitions: the C7 table's own column types (read once per
+        table), then the derived values."""
+        types = self._types.get(h.base_table)
+        if types is None:
+            with src.cursor() as cur:
+                cur.execute(
+                    "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                    " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE c.relname = %s AND n.nspname = COALESCE(%s, current_schema())"
+                    " AND a.attnum > 0 AND NOT a.attisdropped",
+                    (self.m.source.physical_name(h.base_table), self.m.source.schema))
+                types = self._types[h.base_table] = {str(n).upper(): str(tp) for n, tp in cur.fetchall()}
+            src.rollback()
+        return ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
+                         + [f"{name} {tp}" for name, tp in sql.derived])
 
     def _decision_derived(self, table: Any) -> list[Any]:
         """Required-decision evaluations of a root evaluation (count), its inputs and outputs as JSON arrays."""
@@ -476,9 +466,7 @@ class BulkLane:
 
     def _create_stage(self, src: Any, dst: Any, h: Handler, sql: BulkSql) -> None:
         """The staging table, with the C7 table's own column types."""
-        types = self._stage_types(src, h)
-        defs = ", ".join([f"{sql.stage_name(c)} {types[c]}" for c in sql.stage_columns]
-                         + [f"{name} {tp}" for name, tp in sql.derived])
+        defs = self._stage_defs(src, h, sql)
         with dst.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cur.execute(f"CREATE TEMP TABLE {STAGE} ({defs})")
@@ -554,8 +542,7 @@ class BulkLane:
         m = self.m
         with dst.cursor() as cur:
             cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-            columns = [sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived]
-            with cur.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {STAGE} ({_stage_list(sql)}) FROM STDIN") as copy:
                 copy.write(b"".join(chunk))
             dst.commit()
             stats.read += len(chunk)
@@ -628,3 +615,18 @@ class BulkLane:
         if left:
             m.row_by_row_ids(h, left, stats, waiting, "ID_" if sql.first_of else None)
         return len(left)
+
+
+def _stage_list(sql: BulkSql) -> str:
+    """The staging table's columns, in COPY order: the C7 columns, then the derived values."""
+    return ", ".join([sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived])
+
+
+def _release(*raws: Any) -> None:
+    """Raw pooled connections back to the pool; a broken one is dropped (its reset would fail and be logged)."""
+    for raw in raws:
+        driver: Any = raw.driver_connection
+        if driver is None or driver.closed or driver.broken:
+            raw.invalidate()
+        else:
+            raw.close()

@@ -1077,28 +1077,27 @@ def may_heal(reason: str | None) -> bool:
     return reason.startswith(("Missing ", "Parent ", "Belongs to a skipped task"))
 
 
-#: skip reason (its start) -> the types whose migration may heal it (official texts, Reason)
-_WAITS_ON: tuple[tuple[str, frozenset[HistoryType]], ...] = (
-    ("Missing root process instance", frozenset({PI})),
-    ("Missing parent process instance", frozenset({PI})),
-    ("Missing process instance", frozenset({PI})),
-    ("Missing process definition", frozenset({HistoryType.HISTORY_PROCESS_DEFINITION})),
-    ("Belongs to a skipped task", frozenset({HistoryType.HISTORY_USER_TASK})),
-    ("Missing scope key", frozenset({PI, FN})),
-    ("Missing flow node", frozenset({FN})),
-    ("Missing parent flow node", frozenset({FN})),
-    ("Missing form", frozenset({HistoryType.HISTORY_FORM_DEFINITION})),
-    ("Missing decision requirements definition", frozenset({HistoryType.HISTORY_DECISION_REQUIREMENT})),
-    ("Missing decision definition", frozenset({HistoryType.HISTORY_DECISION_DEFINITION})),
-    ("Missing job reference", frozenset({HistoryType.HISTORY_JOB})),
-)
+#: skip reason -> the types whose newly migrated rows may heal it
+_WAITS_ON: dict[str, frozenset[HistoryType]] = {
+    Reason.MISSING_ROOT_PROCESS_INSTANCE: frozenset({PI}),
+    Reason.MISSING_PARENT_PROCESS_INSTANCE: frozenset({PI}),
+    Reason.MISSING_PROCESS_INSTANCE: frozenset({PI}),
+    Reason.MISSING_PROCESS_DEFINITION: frozenset({HistoryType.HISTORY_PROCESS_DEFINITION}),
+    Reason.BELONGS_TO_SKIPPED_TASK: frozenset({HistoryType.HISTORY_USER_TASK}),
+    Reason.MISSING_SCOPE_KEY: frozenset({PI, FN}),
+    Reason.MISSING_FLOW_NODE: frozenset({FN}),
+    Reason.MISSING_PARENT_FLOW_NODE: frozenset({FN}),
+    Reason.MISSING_FORM: frozenset({HistoryType.HISTORY_FORM_DEFINITION}),
+    Reason.MISSING_DECISION_REQUIREMENTS: frozenset({HistoryType.HISTORY_DECISION_REQUIREMENT}),
+    Reason.MISSING_DECISION_DEFINITION: frozenset({HistoryType.HISTORY_DECISION_DEFINITION}),
+    Reason.MISSING_JOB_REFERENCE: frozenset({HistoryType.HISTORY_JOB}),
+}
 
 
 def waits_on(reason: str) -> frozenset[HistoryType] | None:
     """The types whose newly migrated rows may heal a skip for `reason`; None if not known."""
-    for prefix, types in _WAITS_ON:
-        if reason == prefix:
-            return types
+    if reason in _WAITS_ON:
+        return _WAITS_ON[reason]
     if reason.startswith("Parent "):  # deleted_in_c8: "Parent <display> with C8 ..."
         for t in MIGRATION_ORDER:
             if reason.startswith(f"Parent {t.display} with "):

@@ -37,6 +37,7 @@ class Names:
     c8: Mapping[str, str]  # C8 table (unprefixed, upper case) -> its name in the database
     zone: str  # c7to8.time-zone
     legacy_prefix: str  # camunda.migrator.history.legacy-id-prefix
+    save_reason: bool = True  # camunda.migrator.save-skip-reason: skips recorded by the SQL keep their reason
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,8 @@ REASON_CHARS = 1024
 
 def _track_skips(names: Names, t: HistoryType, params: dict[str, Any], partition: str = "NULL::integer") -> str:
     """The tracking rows of a c7to8_conv with ``skip``: a key for converted rows, the reason (if saved) for
-    skipped ones. Sets %(save_reason)s (default true; c7to8.bulk sets the configured value)."""
-    params.setdefault("save_reason", True)
+    skipped ones."""
+    params["save_reason"] = names.save_reason
     return (f"INSERT INTO {names.mapping} (c7_id, c8_key, type, create_time, skip_reason, partition_id) "
             f"SELECT id_, CASE WHEN skip IS NULL THEN (%(base)s + rn)::text END, '{t.name}', create_time,"
             f" CASE WHEN %(save_reason)s THEN left(skip, {REASON_CHARS}) END,"
@@ -445,7 +446,6 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
     if max_bytes is not None:
         limit = min(limit, max_bytes // 4)
     params["max_chars"] = max(0, limit - 2)
-    params["kinds"] = list(usable)
     json_kinds = dict(json_kinds or {})
     skip_kinds = dict(skip_kinds or {})
     params["json_max"] = min(JSON_MAX_CHARS, preview_size, max_bytes if max_bytes is not None else preview_size)
@@ -634,11 +634,11 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
         text = (f"%(m{i}_0)s" if len(parts) == 1 else
                 f"%(m{i}_0)s || r.pim_key::text || %(m{i}_1)s || s.act_id_ || %(m{i}_2)s")
         whens.append(f"WHEN %(mc{i})s THEN {text}")
-    no_fn = (f"NOT EXISTS (SELECT 1 FROM {names.c8['FLOW_NODE_INSTANCE']} f WHERE f.process_instance_key = r.pim_key"
+    fni = names.c8["FLOW_NODE_INSTANCE"]
+    no_fn = (f"NOT EXISTS (SELECT 1 FROM {fni} f WHERE f.process_instance_key = r.pim_key"
              f" AND f.flow_node_id = s.act_id_)")
     skip = f"(CASE WHEN {no_fn} THEN (CASE s.job_def_configuration_ {' '.join(whens)} END) END)" if whens \
         else "NULL::text"
-    fni = names.c8["FLOW_NODE_INSTANCE"]
     worker_expr = "COALESCE(NULLIF(s.hostname_, ''), %(worker)s)"
     fits = _fits({"ELEMENT_ID": "replace(s.act_id_, %(mi)s, '')", "TYPE": "s.job_def_type_", "WORKER": worker_expr,
                   "PROCESS_DEFINITION_ID": "%(legacy)s || s.process_def_key_", "TENANT_ID": _tenant("s.tenant_id_")},
@@ -852,8 +852,9 @@ PROCESS_DERIVED = (("c7to8_version", "integer"), ("c7to8_call_fn", "text"), ("c7
 
 def _pi_base(names: Names, lengths: Mapping[str, Mapping[str, int | None]], states: Mapping[str, str],
              legacy_tag: str, legacy_variable: str, ttl_hours: int | None, ttl_exact: bool,
-             params: dict[str, Any]) -> tuple[str, str, str]:
-    """Shared parts of a process instance's conversion: (select list, row conditions, pd_key lookup)."""
+             params: dict[str, Any]) -> tuple[str, str]:
+    """Shared parts of a process instance's conversion: (select list, row conditions); the caller keeps
+    only rows whose definition resolved (``pd_key IS NOT NULL``)."""
     params.update(_common_params(names))
     params.update({"states": sorted(states), "tag": legacy_tag, "legacy_var": legacy_variable,
                    "ttl_hours": ttl_hours, "ttl_exact": ttl_exact, "now": None})
@@ -876,7 +877,7 @@ def _pi_base(names: Names, lengths: Mapping[str, Mapping[str, int | None]], stat
         " AND s.id_ !~ '[\"\\\\\\x01-\\x1f]' AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s)"
         f" AND {fits} AND {stable}"
     )
-    return select_list, conditions, "pd_key IS NOT NULL"
+    return select_list, conditions
 
 
 def _pi_inserts(names: Names, lengths: Mapping[str, Mapping[str, int | None]], root: str, parent: str,
@@ -942,8 +943,8 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     """
     t = HistoryType.HISTORY_PROCESS_INSTANCE
     params: dict[str, Any] = {"skip_called": Reason.MISSING_PARENT_FLOW_NODE}
-    select_list, conditions, after = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours,
-                                              ttl_exact, params)
+    select_list, conditions = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours, ttl_exact,
+                                       params)
     pi = names.c8["PROCESS_INSTANCE"]
 
     def present(c7_id: str) -> str:
@@ -963,7 +964,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
         f" AND s.c7to8_call_fn IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
         f" AND {present('s.super_process_instance_id_')} AND {present('s.root_proc_inst_id_')}"
         f" AND {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.c7to8_call_fn')} IS NULL) s"
-        f" WHERE {after}"
+        f" WHERE pd_key IS NOT NULL"
     )
     key = "%(base)s + rn"
     inserts = tuple(f"{i} WHERE skip IS NULL" for i in
@@ -992,8 +993,8 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
     """
     t = HistoryType.HISTORY_PROCESS_INSTANCE
     params: dict[str, Any] = {}
-    select_list, conditions, after = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours,
-                                              ttl_exact, params)
+    select_list, conditions = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours, ttl_exact,
+                                       params)
     pi = names.c8["PROCESS_INSTANCE"]
     fn_t = HistoryType.HISTORY_FLOW_NODE
 
@@ -1015,7 +1016,7 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
         f" AND rm.partition_id IS NOT NULL AND {conditions}"
         f" AND EXISTS (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
         f" AND m.c8_key IS NULL)) s"
-        f" WHERE {after} AND parent_element_key IS NOT NULL"
+        f" WHERE pd_key IS NOT NULL AND parent_element_key IS NOT NULL"
     )
     key = "%(base)s + rn"
     tree = (f"(CASE WHEN COALESCE(parent_tree_path, '') <> '' THEN parent_tree_path || '/PI_' || ({key})::text"
