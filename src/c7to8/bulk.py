@@ -546,6 +546,7 @@ class BulkLane:
                 copy.write(b"".join(chunk))
             dst.commit()
             stats.read += len(chunk)
+            staged = len(chunk)  # rows still in the staging table
             while True:
                 skipped = 0
                 try:
@@ -566,7 +567,10 @@ class BulkLane:
                         dst.commit()
                         break
                     written = self._write(cur, sql, chunk_params, n)
-                    cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
+                    if staged > n:
+                        cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
+                    else:  # every staged row converted or skipped: nothing left to wait or to go row by row
+                        cur.execute(f"TRUNCATE {STAGE}")
                     if sql.skips:
                         cur.execute(f"SELECT count(*) FROM {CONV} WHERE skip IS NOT NULL")
                         skipped = int(cur.fetchone()[0])
@@ -579,10 +583,11 @@ class BulkLane:
                                 + (f" WHERE {' AND '.join(wanted)}" if wanted else ""))
                     done = cur.fetchall()
                     again = False
-                    if sql.repeat is not None:
+                    if sql.repeat is not None and staged > n:
                         cur.execute(sql.repeat)
                         again = cur.fetchone() is not None
                     dst.commit()
+                    staged -= n
                 except psycopg.Error as exc:
                     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or dst.closed:
                         raise  # the connection, not the rows
@@ -602,14 +607,16 @@ class BulkLane:
                     rows = [{h.spec.c7_id_column: i, "CALL_PROC_INST_ID_": r[1] if sql.calls else None}
                             for i, r in zip(ids, done, strict=True)]
                     called = m.heal(h, rows, dict.fromkeys(ids, None), waiting)
-                if not (again or called):
+                if staged <= 0 or not (again or called):
                     break
-            # log types: the rows left are first rows, fetched again by their own (indexed) ID_
-            cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
-                        f" AND t.c7_id = s.{sql.id_column}) FROM {STAGE} s", (h.type.name,))
-            rest = cur.fetchall()
-            cur.execute(f"TRUNCATE {STAGE}")
-            dst.commit()
+            rest: list[Any] = []
+            if staged > 0:
+                # log types: the rows left are first rows, fetched again by their own (indexed) ID_
+                cur.execute(f"SELECT s.id_, EXISTS (SELECT 1 FROM {m.tracking.table.name} t WHERE t.type = %s"
+                            f" AND t.c7_id = s.{sql.id_column}) FROM {STAGE} s", (h.type.name,))
+                rest = cur.fetchall()
+                cur.execute(f"TRUNCATE {STAGE}")
+                dst.commit()
         left = [str(i) for i, tracked in rest if not tracked]
         stats.already += len(rest) - len(left)
         if left:

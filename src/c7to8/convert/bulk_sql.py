@@ -171,16 +171,15 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     Only index probes per distinct instance (LATERAL and scalar subqueries): no join order for the
     planner to get wrong. A root instance's own probes serve as its root's.
     """
-    pi, pd = names.c8["PROCESS_INSTANCE"], names.c8["PROCESS_DEFINITION"]
+    pi = names.c8["PROCESS_INSTANCE"]
     cols = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
-    pi_t, pd_t = HistoryType.HISTORY_PROCESS_INSTANCE, HistoryType.HISTORY_PROCESS_DEFINITION
-    pd_cols = ""
-    if with_definition:
-        pd_cols = (f", (SELECT d.process_definition_key FROM {pd} d"
-                   f" WHERE d.process_definition_key = {_lookup(names, pd_t, 'p.proc_def_id_')}) AS pd_key")
+    pi_t = HistoryType.HISTORY_PROCESS_INSTANCE
+    pd_cols = f", {PDEF}.pd_key" if with_definition else ""
     own = "p.root_proc_inst_id_ = p.proc_inst_id_"
     return (
-        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS SELECT q.*,"
+        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS"
+        + (f" WITH {_process_definitions(names)}" if with_definition else "")
+        + " SELECT q.*,"
         f" COALESCE(q.root_part, (SELECT r.partition_id FROM {pi} r WHERE r.process_instance_key = q.root_key))"
         f" AS partition_id"
         f" FROM (SELECT p.*, i.process_instance_key AS pim_key, i.end_date AS pi_end, i.version AS pi_version,"
@@ -193,8 +192,9 @@ def _instances(names: Names, with_definition: bool = False) -> str:
         f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.proc_inst_id_ AND x.c8_key IS NOT NULL LIMIT 1) m ON TRUE"
         f" JOIN LATERAL (SELECT i.process_instance_key, i.end_date, i.version FROM {pi} i"
         f" WHERE i.process_instance_key = m.k LIMIT 1) i ON TRUE"  # LIMIT: kept a probe, never a hash join
-        f" OFFSET 0) q"  # not flattened: each probe runs once
-        f" WHERE q.root_key IS NOT NULL"
+        + (_join_definitions("p") if with_definition else "")
+        + " OFFSET 0) q"  # not flattened: each probe runs once
+        " WHERE q.root_key IS NOT NULL"
     )
 
 
@@ -207,6 +207,23 @@ def _lookup(names: Names, t: HistoryType, c7_id: str) -> str:
     """The migrated key of (t, c7_id) from the tracking table, as a scalar subquery (evaluated only when needed)."""
     return (f"(SELECT {_key('x')} FROM {names.mapping} x WHERE x.type = '{t.name}' AND x.c7_id = {c7_id}"
             f" AND x.c8_key IS NOT NULL)")
+
+
+PDEF = "c7to8_pd"
+
+
+def _process_definitions(names: Names, stage: str = STAGE) -> str:
+    """A WITH item c7to8_pd(c7_id, pd_key): each distinct PROC_DEF_ID_ of `stage` and its migrated process
+    definition's key (NULL unless its C8 row is present). A handful of rows: joined by hash, where a scalar
+    subquery per row would probe the tracking table and PROCESS_DEFINITION for every row."""
+    pd = names.c8["PROCESS_DEFINITION"]
+    return (f"{PDEF} AS MATERIALIZED (SELECT v.c7_id, (SELECT d.process_definition_key FROM {pd} d"
+            f" WHERE d.process_definition_key = {_lookup(names, HistoryType.HISTORY_PROCESS_DEFINITION, 'v.c7_id')})"
+            f" AS pd_key FROM (SELECT DISTINCT proc_def_id_ AS c7_id FROM {stage}) v)")
+
+
+def _join_definitions(alias: str = "s") -> str:
+    return f" LEFT JOIN {PDEF} ON {PDEF}.c7_id = {alias}.proc_def_id_"
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +265,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         + _join_instances(with_definition=True)
         + " WHERE s.act_id_ IS NOT NULL AND s.proc_def_key_ IS NOT NULL AND s.parent_act_inst_id_ IS NOT NULL"
         f" AND {fits} AND {_stable(names, 'start_time_', 'end_time_')}"
-        f" AND {_tracked(names, t)}) s"
+        f" AND {_tracked(names, t)} OFFSET 0) s"  # computed once per row, then filtered
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND scope_key IS NOT NULL"
     )
     key = "%(base)s + rn"
@@ -485,7 +502,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         + " WHERE s.case_inst_id_ IS NULL AND s.var_type_ = ANY(%(kinds)s)"
         f" AND (s.bytearray_id_ IS NULL OR s.var_type_ NOT IN ({simple}))"
         f" AND {ok} AND {fits} AND {_stable(names, 'create_time_')}"
-        f" AND {_tracked(names, t)}) s"
+        f" AND {_tracked(names, t)} OFFSET 0) s"
         f" WHERE partition_id IS NOT NULL AND scope_key IS NOT NULL"
     )
     insert = _insert(names.c8["VARIABLE"], [
@@ -556,7 +573,7 @@ def user_task(names: Names, lengths: Mapping[str, Mapping[str, int | None]], sta
         + _join_instances(with_definition=True)
         + " WHERE s.case_inst_id_ IS NULL AND s.proc_def_key_ IS NOT NULL AND s.task_state_ = ANY(%(states)s)"
         f" AND s.c7to8_links_ok AND NOT (s.proc_def_id_ = ANY(%(form_pds)s)) AND {fits} AND {stable}"
-        f" AND {_tracked(names, t)}) s"
+        f" AND {_tracked(names, t)} OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND pi_version IS NOT NULL"
         f" AND element_key IS NOT NULL"
     )
@@ -658,7 +675,7 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
         + _join_instances(with_definition=True)
         + " WHERE s.job_def_configuration_ = ANY(%(configurations)s) AND s.act_id_ NOT LIKE %(mi_suffix)s"
         f" AND {fits} AND {stable}"
-        f" AND {_tracked(names, t, 'job_id_')}) s"
+        f" AND {_tracked(names, t, 'job_id_')} OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL"
         f" AND ((element_key IS NOT NULL AND acts_ok) OR skip IS NOT NULL)"
     )
@@ -770,8 +787,12 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     stable = _stable(names, "eval_time_", "removal_time_")
     cleanup = (f"COALESCE({c8_date('s.removal_time_')}, {c8_date('s.eval_time_')}"
                f" + %(ttl_hours)s::integer * interval '1 hour')")
-    conv = (
-        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+    dd_lookup = _lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, "v.c7_id")
+    conv = (  # c7to8_dd: each distinct DEC_DEF_ID_ of the stage resolved once (a handful), joined by hash
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH c7to8_dd AS MATERIALIZED (SELECT v.c7_id, d.*"
+        f" FROM (SELECT DISTINCT dec_def_id_ AS c7_id FROM {STAGE}) v"
+        f" JOIN LATERAL (SELECT d.decision_definition_key, d.decision_requirements_key,"
+        f" d.decision_requirements_id FROM {dd_t} d WHERE d.decision_definition_key = {dd_lookup} LIMIT 1) d ON TRUE)"
         f" SELECT row_number() OVER (ORDER BY s.eval_time_, s.id_) - 1 AS rn, * FROM ("
         f"SELECT s.id_, s.eval_time_, {c8_date('s.eval_time_')} AS create_time, s.c7to8_in, s.c7to8_out,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
@@ -783,16 +804,14 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         f" r.pim_key, r.pd_key, r.root_key, r.partition_id"
         f" FROM {STAGE} s"
         + _join_instances(with_definition=True)
-        + f" LEFT JOIN LATERAL (SELECT d.decision_definition_key, d.decision_requirements_key,"
-        f" d.decision_requirements_id FROM {dd_t} d WHERE d.decision_definition_key ="
-        f" {_lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, 's.dec_def_id_')} LIMIT 1) dd ON TRUE"
+        + " LEFT JOIN c7to8_dd dd ON dd.c7_id = s.dec_def_id_"
         f" LEFT JOIN LATERAL (SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
         f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}"
         f" LIMIT 1) fn ON TRUE"  # LIMIT: kept a probe per row, never a hash join over the whole table
         f" WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0 AND {known}"
         f" AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s) AND {fits} AND {stable}"
         f" AND {all_ok('s.c7to8_in', ins, False)} AND {all_ok('s.c7to8_out', outs, True)}"
-        f" AND {_tracked(names, t)}) s"
+        f" AND {_tracked(names, t)} OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND dd_key IS NOT NULL AND fn_key IS NOT NULL"
         f" AND char_length(result) <= %(char_size)s"
     )
@@ -862,12 +881,9 @@ def _pi_base(names: Names, lengths: Mapping[str, Mapping[str, int | None]], stat
     fits = _fits({"PROCESS_DEFINITION_ID": "%(legacy)s || s.proc_def_key_", "TENANT_ID": _tenant("s.tenant_id_"),
                   "BUSINESS_ID": "s.business_key_"}, lengths["PROCESS_INSTANCE"])
     stable = _stable(names, "start_time_", "end_time_", "removal_time_")
-    pd = names.c8["PROCESS_DEFINITION"]
-    select_list = (
+    select_list = (  # FROM the stage s joined to c7to8_pd (_process_definitions)
         f"s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
-        f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
-        f" (SELECT d.process_definition_key FROM {pd} d WHERE d.process_definition_key ="
-        f" {_lookup(names, HistoryType.HISTORY_PROCESS_DEFINITION, 's.proc_def_id_')}) AS pd_key,"
+        f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {PDEF}.pd_key,"
         f" {state} AS state, COALESCE({c8_date('s.end_time_')}, %(now)s::timestamptz) AS end_date,"
         f" {_tenant('s.tenant_id_')} AS tenant_id, s.c7to8_version AS version,"
         f" s.business_key_, {c8_date('s.removal_time_')} AS removal_date"
@@ -952,18 +968,18 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
                 f" {_lookup(names, t, c7_id)})")
 
     conv = (
-        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {_process_definitions(names)}"
         f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
         f"SELECT {select_list}, s.c7to8_partition AS partition_id, NULL::text AS skip"
-        f" FROM {STAGE} s"
+        f" FROM {STAGE} s{_join_definitions()}"
         f" WHERE s.root_proc_inst_id_ = s.id_ AND s.super_process_instance_id_ IS NULL"
         f" AND s.c7to8_partition IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
         f" UNION ALL SELECT {select_list}, NULL::integer, %(skip_called)s"
-        f" FROM {STAGE} s"
+        f" FROM {STAGE} s{_join_definitions()}"
         f" WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
         f" AND s.c7to8_call_fn IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
         f" AND {present('s.super_process_instance_id_')} AND {present('s.root_proc_inst_id_')}"
-        f" AND {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.c7to8_call_fn')} IS NULL) s"
+        f" AND {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.c7to8_call_fn')} IS NULL OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL"
     )
     key = "%(base)s + rn"
@@ -1005,17 +1021,18 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
                 f" WHERE i.process_instance_key = {alias}m.k LIMIT 1) {alias} ON TRUE")
 
     conv = (
-        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {_process_definitions(names, CALLED_STAGE)}"
         f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
         f"SELECT {select_list}, p.process_instance_key AS parent_key, p.tree_path AS parent_tree_path,"
         f" r.process_instance_key AS root_key, rm.partition_id,"
         f" {_lookup(names, fn_t, 's.c7to8_call_fn')} AS parent_element_key"
         f" FROM {CALLED_STAGE} s"
         + migrated("s.super_process_instance_id_", "p") + migrated("s.root_proc_inst_id_", "r")
+        + _join_definitions()
         + " WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
         f" AND rm.partition_id IS NOT NULL AND {conditions}"
         f" AND EXISTS (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
-        f" AND m.c8_key IS NULL)) s"
+        f" AND m.c8_key IS NULL) OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL AND parent_element_key IS NOT NULL"
     )
     key = "%(base)s + rn"
