@@ -76,6 +76,9 @@ _LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO,
 
 
 def setup_logging(config: Config | None, log_format: str | None = None, log_file: str | None = None) -> None:
+    # no c7to8 format shows where a call was made: not looked up per record (the logging HOWTO's
+    # optimization; the end of a run writes a line per skipped row)
+    logging._srcfile = None
     fmt = log_format or (config.extras.log_format if config else "text")
     level = _LEVELS.get((config.log_level if config else "WARN").upper(), logging.WARNING)
     root = logging.getLogger("c7to8")
