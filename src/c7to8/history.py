@@ -1494,9 +1494,11 @@ def resolve_fni(m: HistoryMigrator, conn: Connection, page: Page, rows: Sequence
             by_pi.setdefault(k, set()).add(str(a))
     c8_hits: dict[tuple[int, str], list[int]] = {}
     keys = list(by_pi)
+    elements = sorted({e for es in by_pi.values() for e in es})  # a handful: the page's activity ids
     for i in range(0, len(keys), 500):
         q = select(fni_tbl.c.PROCESS_INSTANCE_KEY, fni_tbl.c.FLOW_NODE_ID, fni_tbl.c.FLOW_NODE_INSTANCE_KEY).where(
-            one_of(fni_tbl.c.PROCESS_INSTANCE_KEY, keys[i:i + 500], conn.dialect.name))
+            one_of(fni_tbl.c.PROCESS_INSTANCE_KEY, keys[i:i + 500], conn.dialect.name),
+            fni_tbl.c.FLOW_NODE_ID.in_(elements))
         for pk, fid, fk in conn.execute(q):
             if fid in by_pi.get(int(pk), ()):
                 c8_hits.setdefault((int(pk), fid), []).append(int(fk))
