@@ -386,6 +386,7 @@ class BulkLane:
                     if n <= 0:
                         dst.rollback()
                         return set()
+                    cur.execute("SET LOCAL enable_nestloop = on")  # the tracking rows: a probe per row
                     written = self._write(cur, sql, params, n)
                     cur.execute(f"SELECT id_ FROM {CONV}")
                     done = {str(r[0]) for r in cur.fetchall()}

@@ -963,9 +963,9 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
                                        params)
     pi = names.c8["PROCESS_INSTANCE"]
 
-    def present(c7_id: str) -> str:
-        return (f"EXISTS (SELECT 1 FROM {pi} i WHERE i.process_instance_key ="
-                f" {_lookup(names, t, c7_id)})")
+    def present(c7_id: str) -> str:  # a scalar subquery: a probe per row (an EXISTS becomes a hash of the table)
+        return (f"(SELECT 1 FROM {pi} i WHERE i.process_instance_key ="
+                f" {_lookup(names, t, c7_id)} LIMIT 1) IS NOT NULL")
 
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {_process_definitions(names)}"
@@ -1031,16 +1031,18 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
         + _join_definitions()
         + " WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
         f" AND rm.partition_id IS NOT NULL AND {conditions}"
-        f" AND EXISTS (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
-        f" AND m.c8_key IS NULL) OFFSET 0) s"
+        f" AND (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
+        f" AND m.c8_key IS NULL LIMIT 1) IS NOT NULL OFFSET 0) s"  # a probe per row, as in present()
         f" WHERE pd_key IS NOT NULL AND parent_element_key IS NOT NULL"
     )
     key = "%(base)s + rn"
     tree = (f"(CASE WHEN COALESCE(parent_tree_path, '') <> '' THEN parent_tree_path || '/PI_' || ({key})::text"
             f" ELSE 'PI_' || root_key::text || '/PI_' || ({key})::text END)")
     inserts = _pi_inserts(names, lengths, "root_key", "parent_key", "parent_element_key", tree)
+    # each converted row finds its tracking row by the primary key (a nested loop: see c7to8.bulk); the
+    # NULL test is kept off the C8_KEY index, which would hand over every skipped row of the type
     track = (f"UPDATE {names.mapping} m SET c8_key = (%(base)s + c.rn)::text, skip_reason = NULL,"
              f" partition_id = c.partition_id FROM {CONV} c"
-             f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_ AND m.c8_key IS NULL")
+             f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_ AND num_nulls(m.c8_key) = 1")
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params, derived=CALLED_DERIVED,
                    keys_per_row=2)

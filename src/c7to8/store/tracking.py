@@ -164,13 +164,14 @@ class Tracking:
         t = self.table
         out: dict[str, str | None] = {}
         for chunk in _chunks([i for i in dict.fromkeys(c7_ids) if i], 1000):
+            # found by their ids (the primary key); "skipped" is tested here, not in SQL: an index on
+            # C8_KEY would hand over every skipped row of every type, each time
             rows = conn.execute(
-                select(t.c.C7_ID, t.c.SKIP_REASON).where(
-                    and_(t.c["TYPE"] == type_.name, one_of(t.c.C7_ID, chunk, conn.dialect.name),
-                         t.c.C8_KEY.is_(None))
+                select(t.c.C7_ID, t.c.C8_KEY, t.c.SKIP_REASON).where(
+                    and_(t.c["TYPE"] == type_.name, one_of(t.c.C7_ID, chunk, conn.dialect.name))
                 )
             )
-            out.update({r[0]: r[1] for r in rows})
+            out.update({r[0]: r[2] for r in rows if r[1] is None})
         return out
 
     def keys_and_partitions(
