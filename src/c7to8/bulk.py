@@ -568,7 +568,8 @@ class BulkLane:
                         dst.commit()
                         break
                     written = self._write(cur, sql, chunk_params, n)
-                    if staged > n:
+                    remaining = staged - n  # counted once the transaction commits
+                    if remaining > 0:
                         cur.execute(f"DELETE FROM {STAGE} s USING {CONV} c WHERE s.{sql.id_column} = c.id_")
                     else:  # every staged row converted or skipped: nothing left to wait or to go row by row
                         cur.execute(f"TRUNCATE {STAGE}")
@@ -584,11 +585,11 @@ class BulkLane:
                                 + (f" WHERE {' AND '.join(wanted)}" if wanted else ""))
                     done = cur.fetchall()
                     again = False
-                    if sql.repeat is not None and staged > n:
+                    if sql.repeat is not None and remaining > 0:
                         cur.execute(sql.repeat)
                         again = cur.fetchone() is not None
                     dst.commit()
-                    staged -= n
+                    staged = remaining
                 except psycopg.Error as exc:
                     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or dst.closed:
                         raise  # the connection, not the rows

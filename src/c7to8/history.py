@@ -1096,8 +1096,9 @@ _WAITS_ON: dict[str, frozenset[HistoryType]] = {
 
 def waits_on(reason: str) -> frozenset[HistoryType] | None:
     """The types whose newly migrated rows may heal a skip for `reason`; None if not known."""
-    if reason in _WAITS_ON:
-        return _WAITS_ON[reason]
+    types = _WAITS_ON.get(reason)
+    if types is not None:
+        return types
     if reason.startswith("Parent "):  # deleted_in_c8: "Parent <display> with C8 ..."
         for t in MIGRATION_ORDER:
             if reason.startswith(f"Parent {t.display} with "):

@@ -212,14 +212,21 @@ def _lookup(names: Names, t: HistoryType, c7_id: str) -> str:
 PDEF = "c7to8_pd"
 
 
+def _resolved_once(names: Names, name: str, column: str, t: HistoryType, table: str, key: str, columns: str,
+                   stage: str = STAGE) -> str:
+    """A WITH item `name`(c7_id, `columns`): each distinct `column` of `stage` whose definition of type `t`
+    is migrated, with that definition's C8 row (present: not deleted). A handful of rows, joined by hash;
+    a lookup per row would probe the tracking table and the definition table for every row."""
+    return (f"{name} AS MATERIALIZED (SELECT v.c7_id, d.* FROM (SELECT DISTINCT {column} AS c7_id FROM {stage}) v"
+            f" JOIN LATERAL (SELECT {columns} FROM {table} d WHERE d.{key} = {_lookup(names, t, 'v.c7_id')}"
+            f" LIMIT 1) d ON TRUE)")
+
+
 def _process_definitions(names: Names, stage: str = STAGE) -> str:
-    """A WITH item c7to8_pd(c7_id, pd_key): each distinct PROC_DEF_ID_ of `stage` and its migrated process
-    definition's key (NULL unless its C8 row is present). A handful of rows: joined by hash, where a scalar
-    subquery per row would probe the tracking table and PROCESS_DEFINITION for every row."""
-    pd = names.c8["PROCESS_DEFINITION"]
-    return (f"{PDEF} AS MATERIALIZED (SELECT v.c7_id, (SELECT d.process_definition_key FROM {pd} d"
-            f" WHERE d.process_definition_key = {_lookup(names, HistoryType.HISTORY_PROCESS_DEFINITION, 'v.c7_id')})"
-            f" AS pd_key FROM (SELECT DISTINCT proc_def_id_ AS c7_id FROM {stage}) v)")
+    """c7to8_pd(c7_id, pd_key): the stage's process definitions (_resolved_once)."""
+    return _resolved_once(names, PDEF, "proc_def_id_", HistoryType.HISTORY_PROCESS_DEFINITION,
+                          names.c8["PROCESS_DEFINITION"], "process_definition_key",
+                          "d.process_definition_key AS pd_key", stage)
 
 
 def _join_definitions(alias: str = "s") -> str:
@@ -787,12 +794,11 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     stable = _stable(names, "eval_time_", "removal_time_")
     cleanup = (f"COALESCE({c8_date('s.removal_time_')}, {c8_date('s.eval_time_')}"
                f" + %(ttl_hours)s::integer * interval '1 hour')")
-    dd_lookup = _lookup(names, HistoryType.HISTORY_DECISION_DEFINITION, "v.c7_id")
-    conv = (  # c7to8_dd: each distinct DEC_DEF_ID_ of the stage resolved once (a handful), joined by hash
-        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH c7to8_dd AS MATERIALIZED (SELECT v.c7_id, d.*"
-        f" FROM (SELECT DISTINCT dec_def_id_ AS c7_id FROM {STAGE}) v"
-        f" JOIN LATERAL (SELECT d.decision_definition_key, d.decision_requirements_key,"
-        f" d.decision_requirements_id FROM {dd_t} d WHERE d.decision_definition_key = {dd_lookup} LIMIT 1) d ON TRUE)"
+    decisions = _resolved_once(names, "c7to8_dd", "dec_def_id_", HistoryType.HISTORY_DECISION_DEFINITION, dd_t,
+                               "decision_definition_key", "d.decision_definition_key, d.decision_requirements_key,"
+                               " d.decision_requirements_id")
+    conv = (
+        f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {decisions}"
         f" SELECT row_number() OVER (ORDER BY s.eval_time_, s.id_) - 1 AS rn, * FROM ("
         f"SELECT s.id_, s.eval_time_, {c8_date('s.eval_time_')} AS create_time, s.c7to8_in, s.c7to8_out,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
@@ -1039,10 +1045,11 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
     tree = (f"(CASE WHEN COALESCE(parent_tree_path, '') <> '' THEN parent_tree_path || '/PI_' || ({key})::text"
             f" ELSE 'PI_' || root_key::text || '/PI_' || ({key})::text END)")
     inserts = _pi_inserts(names, lengths, "root_key", "parent_key", "parent_element_key", tree)
-    # each converted row finds its tracking row by the primary key (a nested loop: see c7to8.bulk); the
-    # NULL test is kept off the C8_KEY index, which would hand over every skipped row of the type
+    # each converted row's tracking row, by the primary key (a nested loop: see c7to8.bulk); the conversion
+    # took only rows tracked as skipped, in this transaction (a C8_KEY IS NULL test here would steer the
+    # planner to that index, which holds every skipped row of every type)
     track = (f"UPDATE {names.mapping} m SET c8_key = (%(base)s + c.rn)::text, skip_reason = NULL,"
              f" partition_id = c.partition_id FROM {CONV} c"
-             f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_ AND num_nulls(m.c8_key) = 1")
+             f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_")
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params, derived=CALLED_DERIVED,
                    keys_per_row=2)
