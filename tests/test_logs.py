@@ -109,3 +109,54 @@ def test_mask_hides_url_and_key_value_passwords() -> None:
     assert CLIENT_SECRET not in mask(f"client_secret={CLIENT_SECRET}")
     assert CLIENT_PASSWORD not in mask(f'{{"password": "{CLIENT_PASSWORD}"}}')
     assert mask("nothing secret here") == "nothing secret here"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_warn_each_writes_what_one_warning_per_row_writes(tmp_path: Path, fmt: str) -> None:
+    """The end-of-run skip listing's batched lines equal logger.warning's, timestamp aside, masked too;
+    a handler setup_logging did not install gets ordinary records."""
+    import logging
+
+    from c7to8.logs import setup_logging, warn_each
+
+    rows = [("Historic Variable", f"id{i}", f"reason {i} postgresql://u:{DB_PASSWORD}@h/db") for i in range(2500)]
+    fast, slow = tmp_path / "fast.log", tmp_path / "slow.log"
+    log = logging.getLogger("c7to8.history")
+    setup_logging(None, fmt, str(fast))
+    warn_each(log, "Migration of %s with C7 ID [%s] skipped. %s", iter(rows), batch=1000)
+    setup_logging(None, fmt, str(slow))
+    for args in rows:
+        log.warning("Migration of %s with C7 ID [%s] skipped. %s", *args)
+    root = logging.getLogger("c7to8")
+    for h in root.handlers:
+        h.close()
+
+    def strip(line: str) -> object:
+        if fmt == "json":
+            doc = json.loads(line)
+            doc.pop("ts")
+            return doc
+        return line[23:]  # "2026-11-24 17:13:43,347"
+
+    got = [strip(x) for x in fast.read_text().splitlines()]
+    want = [strip(x) for x in slow.read_text().splitlines()]
+    assert len(got) == 2500 and got == want
+    assert DB_PASSWORD not in fast.read_text()
+    assert "Migration of Historic Variable with C7 ID [id2499] skipped. reason 2499 postgresql://u:****h/db" in (
+        fast.read_text())
+
+    class Capture(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    capture = Capture()
+    root.addHandler(capture)
+    try:
+        warn_each(log, "%s-%s", iter([("a", 1), ("b", 2)]))
+    finally:
+        root.removeHandler(capture)
+    assert [r.getMessage() for r in capture.records] == ["a-1", "b-2"]

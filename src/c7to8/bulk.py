@@ -303,6 +303,8 @@ class BulkLane:
                 self._sql[h.type] = None
             else:
                 try:
+                    if sql.params.get("skip_kinds"):  # an unreachable store: its values skipped in SQL at once
+                        m.values.probe_document_store()
                     self._create_stage(src, dst, h, sql)
                     for chunk in self._stream(src, h, sql, plan):
                         by_rows += self._convert_chunk(dst, h, sql, chunk, stats, waiting, plan.fresh)

@@ -68,6 +68,7 @@ from .convert.common import (
 from .convert.interceptors import build_entity_chain, chain_for_spec
 from .dialects import for_engine, one_of
 from .errors import C7to8Error, SkipError, TargetError
+from .logs import warn_each
 from .report import ProgressReporter, Summary, TypeStats
 from .store.keys import KeyAllocator
 from .store.tracking import EntityType, TrackRow
@@ -438,10 +439,14 @@ class HistoryMigrator:
                     self.retry_type(t)
         by_et = {_et(t): t for t in MIGRATION_ORDER}
         reasons: dict[HistoryType, Counter[str]] = {t: Counter() for t in MIGRATION_ORDER}
-        for et, c7_id, reason in self.tracking.iter_skipped(list(by_et)):
-            t = by_et[et]
-            log.warning("Migration of %s with C7 ID [%s] skipped. %s", t.display, c7_id, reason or "")
-            reasons[t][str(reason)] += 1
+
+        def lines() -> Iterator[tuple[str, str, str]]:
+            for et, c7_id, reason in self.tracking.iter_skipped(list(by_et)):
+                t = by_et[et]
+                reasons[t][str(reason)] += 1
+                yield t.display, c7_id, reason or ""
+
+        warn_each(log, "Migration of %s with C7 ID [%s] skipped. %s", lines())
         for t in MIGRATION_ORDER:
             for text, n in sorted(reasons[t].items(), key=lambda kv: -kv[1]):
                 self.summary.reasons.append((t.display, text if text != "None" else "(reason not saved)", n))

@@ -10,7 +10,10 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import UTC, datetime
+from typing import Any
 
 from .config import Config
 
@@ -109,3 +112,66 @@ def setup_logging(config: Config | None, log_format: str | None = None, log_file
     quiet.addFilter(_OneLineFilter())
     pool.addHandler(quiet)
     pool.propagate = False
+
+
+def _fast_handlers(logger: logging.Logger) -> list[logging.StreamHandler[Any]] | None:
+    """The handlers a WARNING of `logger` reaches, when each is one setup_logging installed (a stream,
+    c7to8's text or JSON format, the mask filter alone); None when any is not (then records are logged
+    one by one, as any handler expects)."""
+    out: list[logging.StreamHandler[Any]] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        for h in current.handlers:
+            fmt = h.formatter
+            known = type(fmt) is JsonFormatter or (type(fmt) is logging.Formatter and fmt._fmt == TEXT_FORMAT)
+            if (not isinstance(h, logging.StreamHandler) or h.stream is None or not known
+                    or any(type(f) is not _MaskFilter for f in h.filters)):
+                return None
+            if h.level <= logging.WARNING:
+                out.append(h)
+        current = current.parent if current.propagate else None
+    return out
+
+
+def warn_each(logger: logging.Logger, fmt: str, rows: Iterable[tuple[Any, ...]], batch: int = 2000) -> None:
+    """``logger.warning(fmt, *args)`` for each `args` of `rows`, the same lines, written a batch at a time.
+
+    For the end of a run, which lists every skipped row (hundreds of thousands of lines): a batch
+    shares one timestamp and one write, so a line costs its message, not a log record's whole path.
+    """
+    if not logger.isEnabledFor(logging.WARNING):
+        for _ in rows:
+            pass
+        return
+    handlers = _fast_handlers(logger)
+    if handlers is None:
+        for args in rows:
+            logger.warning(fmt, *args)
+        return
+    pending: list[str] = []
+
+    def flush() -> None:
+        record = logger.makeRecord(logger.name, logging.WARNING, "(unknown file)", 0, "", (), None)
+        for h in handlers:
+            f = h.formatter
+            if isinstance(f, JsonFormatter):
+                text = "\n".join(f.format(_with_message(record, m)) for m in pending)
+            else:
+                prefix = f.format(record) if f is not None else ""  # the message comes last: "... : "
+                text = "\n".join(prefix + m for m in pending)
+            with h.lock or nullcontext():
+                h.stream.write(text + h.terminator)
+                h.flush()
+        pending.clear()
+
+    for args in rows:
+        pending.append(mask(fmt % args))
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+
+
+def _with_message(record: logging.LogRecord, message: str) -> logging.LogRecord:
+    record.msg, record.args = message, None
+    return record

@@ -149,15 +149,39 @@ class HistoryValues:
             )
 
     # ---------------------------------------------------------------- documents
-    def _upload(self, doc: DocumentUpload) -> Mapping[str, Any]:
-        if self._client_failed:
-            raise SkipError(NO_DOCUMENT_STORE.format(t=doc.c7_type))
+    def _document_client(self) -> Any:
         if self._client is None:
             from ..c8.rest import C8Client
 
             self._client = C8Client(self.config.client, max_retries=0)  # one probe; no store -> skip
+        return self._client
+
+    def probe_document_store(self) -> bool:
+        """Before a pass that may meet bytes or file values: whether Camunda 8's REST address answers at all.
+
+        Unreachable (nothing listens, a timeout): the store counts as failed now, as after a first
+        upload that could not connect, so those values are skipped from the first one on instead of
+        each being read and converted first. Any HTTP answer leaves it to the first upload to decide.
+        """
+        if self._client_failed:
+            return False
+        from ..c8.rest import Unreachable
+
         try:
-            r = self._client.request(
+            self._document_client().request("GET", "/topology", what="document store probe", ok=tuple(range(100, 600)))
+        except Unreachable as exc:
+            self._client_failed = True
+            log.warning("Camunda 8 document store not available: %s", exc)
+            return False
+        except TargetError:
+            pass  # e.g. no token: the first upload reports it
+        return True
+
+    def _upload(self, doc: DocumentUpload) -> Mapping[str, Any]:
+        if self._client_failed:
+            raise SkipError(NO_DOCUMENT_STORE.format(t=doc.c7_type))
+        try:
+            r = self._document_client().request(
                 "POST",
                 "/documents",
                 files={"file": (doc.file_name, doc.content, doc.content_type or "application/octet-stream")},
