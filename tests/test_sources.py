@@ -240,18 +240,19 @@ def test_wrong_prefix_names_the_missing_table(tmp_path: Path) -> None:
 # H2
 
 
-def h2_dataset(dest_dir: Path, camunda_version: str = harness.DEFAULT_CAMUNDA_VERSION) -> tuple[Path, dict[str, Any]]:
-    """Copy the cached harness H2 file (built once per harness sources and version) into dest_dir."""
+def h2_dataset(dest_dir: Path, camunda_version: str = harness.DEFAULT_CAMUNDA_VERSION,
+               scenarios: str = "all") -> tuple[Path, dict[str, Any]]:
+    """Copy the cached harness H2 file (built once per harness sources, version and scenarios) into dest_dir."""
     import json
 
-    key = harness.dataset_key("h2", camunda_version=camunda_version)
+    key = harness.dataset_key("h2", scenarios=scenarios, camunda_version=camunda_version)
     cached = harness.cache_dir() / "datasets" / f"{key}.h2"
     with harness._file_lock(harness.cache_dir() / "datasets" / f"{key}.lock"):
         if not (cached / "c7.mv.db").exists() or not (cached / "summary.json").exists():
             building = cached.with_suffix(".building")
             shutil.rmtree(building, ignore_errors=True)
             building.mkdir(parents=True)
-            summary = harness.run_harness(f"jdbc:h2:file:{building / 'c7'}", "sa", "sa",
+            summary = harness.run_harness(f"jdbc:h2:file:{building / 'c7'}", "sa", "sa", scenarios=scenarios,
                                           camunda_version=camunda_version)
             (building / "summary.json").write_text(json.dumps(summary))
             shutil.rmtree(cached, ignore_errors=True)

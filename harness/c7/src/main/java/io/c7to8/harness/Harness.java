@@ -66,6 +66,9 @@ final class Harness {
       "signals", "boundary", "eventsubprocess", "subprocess", "callactivity", "gateways",
       "multiinstance", "decisions", "variables", "tenants", "oplog", "identity");
 
+  /** Scenarios only run when named (not part of "all"). */
+  static final List<String> EXTRA = List.of("bench", "zoo");
+
   static final Date BASE_DATE = Date.from(Instant.parse("2024-03-15T10:30:00Z"));
   static final String WORKER = "harness-worker";
 
@@ -106,10 +109,10 @@ final class Harness {
       }
       if (s.equals("all")) {
         out.addAll(ALL);
-      } else if (ALL.contains(s) || s.equals("bench")) {
+      } else if (ALL.contains(s) || EXTRA.contains(s)) {
         out.add(s);
       } else {
-        throw new IllegalArgumentException("unknown scenario '" + s + "' (known: " + ALL + ", bench)");
+        throw new IllegalArgumentException("unknown scenario '" + s + "' (known: " + ALL + ", " + EXTRA + ")");
       }
     }
     if (instances != null && instances > 0) {
@@ -183,6 +186,7 @@ final class Harness {
       case "tenants" -> tenants();
       case "oplog" -> oplog();
       case "identity" -> identityScenario();
+      case "zoo" -> zoo();
       case "bench" -> bench(options.instances == null || options.instances <= 0 ? 10 : options.instances);
       default -> throw new IllegalArgumentException(name);
     }
@@ -1075,6 +1079,119 @@ final class Harness {
     current.put("bench", b);
     action("bench: " + n + " instances of 'bench' (10-instance cycle: 3 completed, 2 at approve, 1 claimed, "
         + "1 async job pending, 1 incident, 1 in call activity child, 1 canceled)");
+  }
+
+  // ---------------------------------------------------------------- zoo
+
+  /**
+   * Element types and engine features no other scenario touches: script, manual, send, receive and plain
+   * tasks, inclusive and event-based gateways, escalation, conditional, link, compensation and terminate
+   * events, signal and timer start events, a custom incident type, a process instance migrated to a new
+   * version, a restarted instance, a batch (async delete: job logs without a process instance), a
+   * deployment deleted after its instance completed (history pointing at a definition that is gone),
+   * standalone tasks, a CMMN case (tasks and variables without a process instance), and awkward values.
+   */
+  private void zoo() {
+    Deployment v1 = deploy("zoo", null, "zoo.bpmn");
+    String v1Id = repository.createProcessDefinitionQuery().deploymentId(v1.getId()).processDefinitionKey("zoo")
+        .singleResult().getId();
+    Map<String, Object> odd = new LinkedHashMap<>();
+    odd.put("bigText", "z".repeat(3_999)); // TEXT_ holds 4,000
+    odd.put("escapes", "line1\nline2\ttab\\back\r\nend");
+    // MariaDB's and MySQL's Camunda 7 tables are utf8 (3 bytes): no character beyond the BMP there
+    boolean mysqlFamily = options.jdbcUrl.startsWith("jdbc:mariadb:") || options.jdbcUrl.startsWith("jdbc:mysql:");
+    odd.put("emoji", mysqlFamily ? "snowman \u2603 \u00e9\u00e8" : "zebra \uD83E\uDD93 \u00e9\u00e8");
+    odd.put("n".repeat(255), "a name of 255 characters");
+    odd.put("maxDouble", Double.MAX_VALUE);
+    odd.put("minLong", Long.MIN_VALUE);
+    odd.put("farDate", new Date(253402214400000L)); // 9999-12-31
+    odd.put("emptyJson", SpinValues.jsonValue("{}").create());
+
+    Map<String, Object> base = vars("go", false, "undo", false);
+    Inst z1 = start("zoo", "zoo-waiting-1", new LinkedHashMap<>(base));
+    runtime.setVariables(z1.id, odd);
+    String gw = runtime.createExecutionQuery().processInstanceId(z1.id).activityId("eventGw").singleResult().getId();
+    runtime.createIncident("zooCustomIncident", gw, "zoo-config", "a custom incident type");
+    z1.step("custom incident zooCustomIncident").put("waitingAt", List.of("sideTask", "eventGw")).state("incident");
+
+    Inst z2 = start("zoo", "zoo-completed-1", new LinkedHashMap<>(base));
+    runtime.createMessageCorrelation("zooMsg").processInstanceBusinessKey(z2.businessKey).correlate();
+    runtime.createMessageCorrelation("zooReceive").processInstanceBusinessKey(z2.businessKey).correlate();
+    runtime.setVariable(z2.id, "go", true);
+    complete(z2, "finalTask", vars("undo", true));
+    z2.step("message, receive, condition, link, compensation, terminate").state("completed");
+
+    Inst z3 = start("zoo", "zoo-migrated-1", new LinkedHashMap<>(base));
+    runJob(z3, "timedOut");
+    z3.put("waitingAt", List.of("sideTask", "receive"));
+
+    Inst z4 = start("zoo", "zoo-batch-deleted-1", new LinkedHashMap<>(base));
+    org.camunda.bpm.engine.batch.Batch batch = runtime.deleteProcessInstancesAsync(List.of(z4.id), "zoo batch delete");
+    runBatch(batch);
+    z4.step("deleted by batch " + batch.getId()).state("canceled");
+
+    // a second version; z3 moves to it, its finished activities stay on version 1
+    Deployment v2 = deploy("zoo-v2", null, "zoo.bpmn");
+    String v2Id = repository.createProcessDefinitionQuery().deploymentId(v2.getId()).processDefinitionKey("zoo")
+        .singleResult().getId();
+    org.camunda.bpm.engine.migration.MigrationPlan plan = runtime.createMigrationPlan(v1Id, v2Id)
+        .mapEqualActivities().build();
+    runtime.newMigration(plan).processInstanceIds(z3.id).execute();
+    z3.step("migrated to version 2").put("processDefinitionId", v2Id);
+
+    runtime.restartProcessInstances(v1Id).startBeforeActivity("finalTask").processInstanceIds(z2.id).execute();
+    ProcessInstance restarted = runtime.createProcessInstanceQuery().processDefinitionId(v1Id).active().list().stream()
+        .filter(p -> !p.getId().equals(z1.id)).findFirst().orElseThrow();
+    new Inst(restarted, restarted.getBusinessKey(), "zoo").step("restarted from " + z2.id)
+        .put("waitingAt", List.of("finalTask"));
+
+    runtime.signalEventReceived("zooSignal");
+    ProcessInstance bySignal = runtime.createProcessInstanceQuery().processDefinitionKey("zooSignalStart").singleResult();
+    new Inst(bySignal, null, "zooSignalStart").step("started by signal zooSignal").put("waitingAt", List.of("sigTask"));
+
+    Job timerStart = management.createJobQuery().processDefinitionKey("zooTimerStart").singleResult();
+    management.executeJob(timerStart.getId());
+    ProcessInstance byTimer = runtime.createProcessInstanceQuery().processDefinitionKey("zooTimerStart").singleResult();
+    new Inst(byTimer, null, "zooTimerStart").step("started by its timer start event")
+        .put("waitingAt", List.of("timerTask"));
+
+    Deployment gone = deploy("zoo-gone", null, "zoo_gone.bpmn");
+    Inst g = start("zooGone", "zoo-gone-1", vars("orderId", "G1"));
+    complete(g, "task");
+    repository.deleteDeployment(gone.getId(), false);
+    g.step("deployment deleted (not cascading): history without its definition").state("completed");
+
+    Task open = tasks.newTask();
+    open.setName("Standalone open task");
+    open.setAssignee("demo");
+    tasks.saveTask(open);
+    tasks.setVariableLocal(open.getId(), "standaloneNote", "no process instance");
+    Task closed = tasks.newTask();
+    closed.setName("Standalone completed task");
+    tasks.saveTask(closed);
+    as("demo", () -> tasks.complete(closed.getId(), vars("standaloneDone", true)));
+    action("standalone tasks: 1 open (assignee demo, local variable), 1 completed by demo");
+
+    deploy("zoo-case", null, "zoo.cmmn");
+    org.camunda.bpm.engine.CaseService cases = engine.getCaseService();
+    org.camunda.bpm.engine.runtime.CaseInstance ci = cases.createCaseInstanceByKey("zooCase", "zoo-case-1",
+        vars("caseVar", "cmmn"));
+    Task review = tasks.createTaskQuery().caseInstanceId(ci.getId()).singleResult();
+    tasks.complete(review.getId(), vars("reviewed", true));
+    action("CMMN case zooCase " + ci.getId() + ": human task completed, case variables caseVar and reviewed");
+  }
+
+  /** Runs a batch's seed job, its execution jobs and its monitor job. */
+  private void runBatch(org.camunda.bpm.engine.batch.Batch batch) {
+    for (Job j : management.createJobQuery().jobDefinitionId(batch.getSeedJobDefinitionId()).list()) {
+      management.executeJob(j.getId());
+    }
+    for (Job j : management.createJobQuery().jobDefinitionId(batch.getBatchJobDefinitionId()).list()) {
+      management.executeJob(j.getId());
+    }
+    for (Job j : management.createJobQuery().jobDefinitionId(batch.getMonitorJobDefinitionId()).list()) {
+      management.executeJob(j.getId());
+    }
   }
 
   private void executeOnly(String processInstanceId, String activityId) {
