@@ -100,8 +100,10 @@ class ProcessInstanceTransformer(BuiltinTransformer):
         if state is None:
             raise ValueError(f"unknown process instance state {c7.get('STATE_')!r}")
         version = as_int(c7.get("VERSION_"))
-        if version is None:
+        if version is None and c8.get("PROCESS_DEFINITION_KEY") is not None:
             raise ValueError("process definition version is null")
+        # no version and no migrated definition: the C7 definition is gone (its deployment deleted
+        # without cascade); _check reports "Missing process definition"
         c8["PROCESS_DEFINITION_ID"] = prefixed(s.prefix, c7.get("PROC_DEF_KEY_"))
         c8["START_DATE"] = to_c8_date(c7.get("START_TIME_"), s.zone)
         c8["STATE"] = state
