@@ -140,7 +140,7 @@ def warn_each(logger: logging.Logger, fmt: str, rows: Iterable[tuple[Any, ...]],
     shares one timestamp and one write, so a line costs its message, not a log record's whole path.
     """
     if not logger.isEnabledFor(logging.WARNING):
-        for _ in rows:
+        for _ in rows:  # still consumed: the caller may count what it yields
             pass
         return
     handlers = _fast_handlers(logger)
@@ -157,7 +157,8 @@ def warn_each(logger: logging.Logger, fmt: str, rows: Iterable[tuple[Any, ...]],
             if isinstance(f, JsonFormatter):
                 text = "\n".join(f.format(_with_message(record, m)) for m in pending)
             else:
-                prefix = f.format(record) if f is not None else ""  # the message comes last: "... : "
+                # the message comes last in the text format: "... : "
+                prefix = f.format(_with_message(record, "")) if f is not None else ""
                 text = "\n".join(prefix + m for m in pending)
             with h.lock or nullcontext():
                 h.stream.write(text + h.terminator)
