@@ -8,15 +8,19 @@ lane with two workers writes the same rows as the row-by-row pipeline, and awkwa
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, create_engine
 
 from tests.history_support import history_pair, rows
+from tests.support import databases
 from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
+from tests.support.databases import admin_url, create_database, drop_database, unique_name
+from tests.test_sources import H2Pair, h2_dataset
+
+#: the harness data set of every test here (one template, built once)
+SCENARIOS = "zoo,identity"
 
 #: tracking type -> the C7 ids it must account for
 C7_IDS = {
@@ -93,7 +97,7 @@ def _check(c7: Engine, c8: Engine) -> None:
 
 
 def test_zoo_on_postgresql_every_row_accounted_for_and_lanes_agree(tmp_path: Path) -> None:
-    with history_pair("postgresql", tmp_path, scenarios="zoo,identity") as pair, reference_and_second_target(
+    with history_pair("postgresql", tmp_path, scenarios=SCENARIOS) as pair, reference_and_second_target(
             pair, "c8z", reference={"c7to8.set-based": False}) as target:
         _check(pair.c7(), pair.c8())
         config = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url":
@@ -108,17 +112,14 @@ def test_zoo_on_postgresql_every_row_accounted_for_and_lanes_agree(tmp_path: Pat
 
 
 def test_zoo_on_mariadb_every_row_accounted_for(tmp_path: Path) -> None:
-    started = datetime.now(UTC)
-    with history_pair("mariadb", tmp_path, scenarios="zoo,identity") as pair:
+    with history_pair("mariadb", tmp_path, scenarios=SCENARIOS) as pair:
         run = pair.run("--history")
         assert run.returncode == 0, run.stderr[-3000:]
         _check(pair.c7(), pair.c8())
-        assert snapshot(pair.c8(), started)  # something was written
 
 
-@pytest.mark.parametrize("vendor", ["postgresql"])
-def test_zoo_rerun_adds_nothing(tmp_path: Path, vendor: str) -> None:
-    with history_pair(vendor, tmp_path, scenarios="zoo") as pair:
+def test_zoo_rerun_adds_nothing(tmp_path: Path) -> None:
+    with history_pair("postgresql", tmp_path, scenarios=SCENARIOS) as pair:
         first = pair.run("--history")
         assert first.returncode == 0, first.stderr[-3000:]
         before = _tracking(pair.c8())
@@ -128,12 +129,8 @@ def test_zoo_rerun_adds_nothing(tmp_path: Path, vendor: str) -> None:
 
 
 def test_zoo_on_h2_every_row_accounted_for(tmp_path: Path) -> None:
-    from c7to8.c7 import h2
-    from tests.support.databases import admin_url, create_database, drop_database, testbed_env, unique_name
-    from tests.test_sources import H2Pair, h2_dataset
-
-    db, summary = h2_dataset(tmp_path / "h2", scenarios="zoo,identity")
-    testbed_env()
+    db, summary = h2_dataset(tmp_path / "h2", scenarios=SCENARIOS)
+    databases.testbed_env()  # imported as a module: pytest would collect a test_* name as a test
     c8_name = unique_name("c8zh2")
     c8_url = create_database("postgresql", c8_name)
     try:
@@ -146,7 +143,6 @@ def test_zoo_on_h2_every_row_accounted_for(tmp_path: Path) -> None:
         }))
         assert run.returncode == 0, run.stderr[-3000:]
         try:
-            assert h2.find_java() is not None
             _check(pair.c7(), pair.c8())
         finally:
             pair.close()
