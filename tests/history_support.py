@@ -103,3 +103,37 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: tracking type -> the C7 ids it must account for
+C7_IDS = {
+    "HISTORY_PROCESS_DEFINITION": "SELECT ID_ FROM ACT_RE_PROCDEF",
+    "HISTORY_PROCESS_INSTANCE": "SELECT ID_ FROM ACT_HI_PROCINST",
+    "HISTORY_FLOW_NODE": "SELECT ID_ FROM ACT_HI_ACTINST",
+    "HISTORY_USER_TASK": "SELECT ID_ FROM ACT_HI_TASKINST",
+    "HISTORY_VARIABLE": "SELECT ID_ FROM ACT_HI_VARINST",
+    "HISTORY_INCIDENT": "SELECT ID_ FROM ACT_HI_INCIDENT",
+    "HISTORY_JOB": "SELECT DISTINCT JOB_ID_ AS ID_ FROM ACT_HI_JOB_LOG",
+    "HISTORY_AUDIT_LOG": "SELECT DISTINCT OPERATION_ID_ AS ID_ FROM ACT_HI_OP_LOG",
+}
+
+
+def tracking(c8: Engine) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    """Tracking type -> C7 id -> (C8 key, skip reason)."""
+    out: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+    for r in rows(c8, "SELECT TYPE, C7_ID, C8_KEY, SKIP_REASON FROM MIGRATION_MAPPING"):
+        out.setdefault(r["TYPE"], {})[r["C7_ID"]] = (r["C8_KEY"], r["SKIP_REASON"])
+    return out
+
+
+def assert_accounted_for(c7: Engine, c8: Engine) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    """Every C7 history row of the C7_IDS types has exactly one tracking row: migrated, or skipped with a
+    reason. Returns the tracking rows (``tracking``)."""
+    tracked = tracking(c8)
+    for type_, sql in C7_IDS.items():
+        ids = {str(r["ID_"]) for r in rows(c7, sql)}
+        got = tracked.get(type_, {})
+        assert set(got) == ids, (type_, ids ^ set(got))
+        for c7_id, (key, reason) in got.items():
+            assert (key is None) is not (reason is None), (type_, c7_id, key, reason)  # migrated xor a reason
+    return tracked

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine
 
-from tests.history_support import history_pair, rows
+from tests.history_support import assert_accounted_for, history_pair, rows, tracking
 from tests.support import databases
 from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
 from tests.support.databases import admin_url, create_database, drop_database, unique_name
@@ -22,34 +22,9 @@ from tests.test_sources import H2Pair, h2_dataset
 #: the harness data set of every test here (one template, built once)
 SCENARIOS = "zoo,identity"
 
-#: tracking type -> the C7 ids it must account for
-C7_IDS = {
-    "HISTORY_PROCESS_DEFINITION": "SELECT ID_ FROM ACT_RE_PROCDEF",
-    "HISTORY_PROCESS_INSTANCE": "SELECT ID_ FROM ACT_HI_PROCINST",
-    "HISTORY_FLOW_NODE": "SELECT ID_ FROM ACT_HI_ACTINST",
-    "HISTORY_USER_TASK": "SELECT ID_ FROM ACT_HI_TASKINST",
-    "HISTORY_VARIABLE": "SELECT ID_ FROM ACT_HI_VARINST",
-    "HISTORY_INCIDENT": "SELECT ID_ FROM ACT_HI_INCIDENT",
-    "HISTORY_JOB": "SELECT DISTINCT JOB_ID_ AS ID_ FROM ACT_HI_JOB_LOG",
-    "HISTORY_AUDIT_LOG": "SELECT DISTINCT OPERATION_ID_ AS ID_ FROM ACT_HI_OP_LOG",
-}
-
-
-def _tracking(c8: Engine) -> dict[str, dict[str, tuple[str | None, str | None]]]:
-    out: dict[str, dict[str, tuple[str | None, str | None]]] = {}
-    for r in rows(c8, "SELECT TYPE, C7_ID, C8_KEY, SKIP_REASON FROM MIGRATION_MAPPING"):
-        out.setdefault(r["TYPE"], {})[r["C7_ID"]] = (r["C8_KEY"], r["SKIP_REASON"])
-    return out
-
 
 def _check(c7: Engine, c8: Engine) -> None:
-    tracked = _tracking(c8)
-    for type_, sql in C7_IDS.items():
-        ids = {str(r["ID_"]) for r in rows(c7, sql)}
-        got = tracked.get(type_, {})
-        assert set(got) == ids, (type_, ids ^ set(got))
-        for c7_id, (key, reason) in got.items():
-            assert (key is None) is not (reason is None), (type_, c7_id, key, reason)  # migrated xor a reason
+    tracked = assert_accounted_for(c7, c8)
 
     def skipped(type_: str, sql: str, **params: Any) -> set[str | None]:
         return {tracked[type_][str(r["ID_"])][1] for r in rows(c7, sql, **params)}
@@ -122,10 +97,10 @@ def test_zoo_rerun_adds_nothing(tmp_path: Path) -> None:
     with history_pair("postgresql", tmp_path, scenarios=SCENARIOS) as pair:
         first = pair.run("--history")
         assert first.returncode == 0, first.stderr[-3000:]
-        before = _tracking(pair.c8())
+        before = tracking(pair.c8())
         again = pair.run("--history")
         assert again.returncode == 0, again.stderr[-3000:]
-        assert _tracking(pair.c8()) == before
+        assert tracking(pair.c8()) == before
 
 
 def test_zoo_on_h2_every_row_accounted_for(tmp_path: Path) -> None:

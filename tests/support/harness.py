@@ -77,6 +77,7 @@ def dataset_key(
     instances: int | None = None,
     id_generator: str = "db",
     camunda_version: str = DEFAULT_CAMUNDA_VERSION,
+    history_level: str = "full",
 ) -> str:
     """sha256 over the harness sources and the arguments that shape a data set."""
     args = json.dumps(
@@ -86,6 +87,7 @@ def dataset_key(
             "instances": instances,
             "id_generator": id_generator,
             "camunda_version": camunda_version,
+            "history_level": history_level,
         },
         sort_keys=True,
     )
@@ -198,6 +200,7 @@ def run_harness(
     id_generator: str = "db",
     camunda_version: str = DEFAULT_CAMUNDA_VERSION,
     timeout: float = 3600,
+    history_level: str = "full",
 ) -> dict[str, Any]:
     """Run the harness against ``jdbc_url`` and return its JSON summary (raises HarnessError on failure)."""
     jar = harness_jar(camunda_version)
@@ -218,6 +221,8 @@ def run_harness(
             scenarios,
             "--id-generator",
             id_generator,
+            "--history-level",
+            history_level,
             "--summary-file",
             str(summary_file),
         ]
@@ -255,12 +260,14 @@ def _harness_args(
     instances: int | None = None,
     id_generator: str = "db",
     camunda_version: str = DEFAULT_CAMUNDA_VERSION,
+    history_level: str = "full",
 ) -> dict[str, Any]:
     return {
         "scenarios": scenarios,
         "instances": instances,
         "id_generator": id_generator,
         "camunda_version": camunda_version,
+        "history_level": history_level,
     }
 
 

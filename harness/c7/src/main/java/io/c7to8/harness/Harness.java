@@ -138,6 +138,7 @@ final class Harness {
     summary.put("camundaVersion", camundaVersion());
     summary.put("jdbcUrl", options.jdbcUrl);
     summary.put("idGenerator", options.idGenerator);
+    summary.put("historyLevel", options.historyLevel);
     summary.put("instances", options.instances);
     summary.put("baseDate", BASE_DATE);
     summary.put("scenarioOrder", selected);

@@ -32,12 +32,14 @@ public final class Main {
     String scenarios = "all";
     Integer instances;
     String idGenerator = "db";
+    String historyLevel = ProcessEngineConfiguration.HISTORY_FULL;
     Path summaryFile;
   }
 
   private static final String USAGE =
       "usage: java -jar c7-harness.jar --jdbc-url URL --user U --password P"
-          + " [--scenarios all|name,name] [--instances N] [--id-generator db|uuid] [--summary-file out.json]\n"
+          + " [--scenarios all|name,name] [--instances N] [--id-generator db|uuid]"
+          + " [--history-level full|audit|activity] [--summary-file out.json]\n"
           + "scenarios: " + String.join(",", Harness.ALL) + ",bench";
 
   static Options parse(String[] args) {
@@ -71,6 +73,13 @@ public final class Main {
             throw new IllegalArgumentException("--id-generator must be db or uuid");
           }
           o.idGenerator = val;
+        }
+        case "--history-level" -> {
+          // "none" is not offered: the zoo scenario restarts an instance, which needs its history
+          if (!List.of("full", "audit", "activity").contains(val)) {
+            throw new IllegalArgumentException("--history-level must be full, audit or activity");
+          }
+          o.historyLevel = val;
         }
         case "--summary-file" -> o.summaryFile = Path.of(val);
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
@@ -122,7 +131,7 @@ public final class Main {
     ds.setPoolMaximumActiveConnections(5);
     cfg.setDataSource(ds);
     cfg.setDatabaseSchemaUpdate(ProcessEngineConfiguration.DB_SCHEMA_UPDATE_TRUE);
-    cfg.setHistory(ProcessEngineConfiguration.HISTORY_FULL);
+    cfg.setHistory(o.historyLevel);
     cfg.setJobExecutorActivate(false);
     cfg.setJavaSerializationFormatEnabled(true);
     // 7.20+ refuses definitions without historyTimeToLive by default; older engines lack the setter
