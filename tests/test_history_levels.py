@@ -76,3 +76,16 @@ def test_lower_history_level_every_row_accounted_for_and_lanes_agree(level: str,
         second = create_engine(target.url)
         assert_same_rows(snapshot(c8, target.started), snapshot(second, target.started), at_least=300)
         assert _reasons(assert_accounted_for(c7, second)) == _reasons(tracked)
+
+
+def test_audit_level_on_mariadb_every_row_accounted_for(tmp_path: Path) -> None:
+    with history_pair("mariadb", tmp_path, scenarios=SCENARIOS, history_level="audit") as pair:
+        c7 = pair.c7()
+        assert pair.summary["historyLevel"] == "audit"
+        assert scalar(c7, "SELECT count(*) FROM ACT_HI_OP_LOG") == 0
+        run = pair.run("--history")
+        assert run.returncode == 0, run.stderr[-3000:]
+        tracked = assert_accounted_for(c7, pair.c8())
+        migrated = {t: sum(1 for key, _ in by_id.values() if key is not None) for t, by_id in tracked.items()}
+        assert migrated["HISTORY_PROCESS_INSTANCE"] > 50 and migrated["HISTORY_VARIABLE"] > 100, migrated
+        assert scalar(pair.c8(), "SELECT count(*) FROM FLOW_NODE_INSTANCE") == migrated["HISTORY_FLOW_NODE"]
