@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, inspect, text
+from sqlalchemy import URL, Engine, create_engine, inspect, text
 
 from c7to8.store.keys import KEY_BASE
 from tests.history_support import Pair, rows
@@ -116,3 +116,16 @@ def reference_and_second_target(pair: Pair, tag: str, batch_size: int = 50,
         }))
     finally:
         drop_database("postgresql", name)
+
+
+def set_based_matches_reference(pair: Pair, target: SecondTarget, at_least: int) -> Engine:
+    """Run `--history` with the set-based lane, two workers and chunks of 7 rows into the second
+    target; assert it wrote the same rows as the row-by-row reference. Returns the second database."""
+    config = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url": target.url.render_as_string(hide_password=False),
+                            "c7to8.set-based-chunk": 7, "logging.level.root": "INFO"})
+    run = pair.run("--history", "--workers", "2", config=config)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "converted set-based" in run.stderr
+    second = create_engine(target.url)
+    assert_same_rows(snapshot(pair.c8(), target.started), snapshot(second, target.started), at_least=at_least)
+    return second
