@@ -6,8 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from tests.history_support import history_pair
+from tests.history_support import history_pair, scalar
 from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
+
+#: how often c7to8 (not autovacuum) analyzed a table
+ANALYZED = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = :t AND schemaname = current_schema()"
 
 
 def test_two_workers_write_the_same_rows_as_one(tmp_path: Path) -> None:
@@ -20,6 +23,10 @@ def test_two_workers_write_the_same_rows_as_one(tmp_path: Path) -> None:
         assert_same_rows(a, b)
         # both workers did work: the tracking rows of process instances span both shards
         assert sum(1 for k in b["MIGRATION_MAPPING"] if k[1] == "HISTORY_PROCESS_INSTANCE") > 10
+        # the flow nodes' planner statistics were refreshed once, by one shard, for the later lookups
+        second = create_engine(target.url)
+        assert scalar(second, ANALYZED, t="flow_node_instance") == 1
+        assert scalar(second, ANALYZED, t="user_task") == 0  # the others are left to autovacuum
         # a rerun with two workers adds nothing
         again = pair.run("--history", "--workers", "2", config=target.config)
         assert again.returncode == 0, again.stderr[-3000:]

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Table, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from .c7.source import C7Source, Row, keyset_pages
 from .c8.schema import c8_metadata, create_c8_schema, existing_c8_tables
@@ -95,6 +96,11 @@ class HistoryError(C7to8Error):
 
 #: migrated first, by one process, when several workers run (no process instance to shard by)
 DEFINITION_TYPES = (FORM, PD, DRD, DD)
+#: after the pass of the type: C8 tables whose planner statistics are refreshed, because later passes
+#: look them up by a non-unique key (incidents, jobs and external tasks: flow nodes by process
+#: instance key). Freshly loaded and not yet analyzed, such a table is planned as nearly empty, and a
+#: lookup of 500 keys becomes a scan of the whole table.
+REFRESH_STATISTICS: dict[HistoryType, tuple[str, ...]] = {FN: ("FLOW_NODE_INSTANCE",)}
 
 
 @dataclass(frozen=True)
@@ -191,8 +197,6 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
                  levels: dict[str, int]) -> None:
     """One history worker process: its shard of every process-bound type, in order, behind a barrier."""
     from logging.handlers import QueueHandler
-
-    from sqlalchemy.exc import SQLAlchemyError
 
     from .app import App
 
@@ -474,12 +478,30 @@ class HistoryMigrator:
         started = time.monotonic()
         h.dedup_reset = False
         waiting = WaitingRoom()
+        migrated = stats.migrated
         lane = self.bulk.sql_for(t)
         if lane is not None:
             self.bulk.migrate(h, lane, plan, stats, waiting)
         else:
             self.row_by_row(h, plan, stats, waiting, started)
+        if stats.migrated > migrated:
+            self._refresh_statistics(t)
         self.progress.done(t.display)
+
+    def _refresh_statistics(self, t: HistoryType) -> None:
+        """After a pass that wrote rows: fresh planner statistics for the C8 tables later passes look
+        up by a non-unique key (REFRESH_STATISTICS). One shard does it for all. A failure costs only
+        speed, so it is logged and the run goes on."""
+        names = REFRESH_STATISTICS.get(t, ())
+        tables = [self.c8_tables[n] for n in names if n in self.c8_tables]
+        if not tables or (self.shard is not None and self.shard[0] != 0):
+            return
+        try:
+            with self.c8.begin() as conn:
+                self.dialect.refresh_statistics(conn, tables)
+        except SQLAlchemyError as exc:
+            log.warning("Could not refresh the planner statistics of %s (%s); later lookups in it may be slower",
+                        ", ".join(t.name for t in tables), str(exc).strip().splitlines()[0])
 
     def row_by_row(self, h: Handler, plan: TypePlan, stats: TypeStats, waiting: WaitingRoom, started: float) -> None:
         """Read, convert and write the type page by page in Python."""

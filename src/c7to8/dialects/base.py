@@ -129,6 +129,10 @@ class C8Dialect:
     def prepare_engine(self, engine: Engine) -> None:
         """Session settings c7to8 needs on this vendor (idempotent). Default: nothing."""
 
+    def refresh_statistics(self, conn: Connection, tables: Sequence[sa.Table]) -> None:
+        """Bring the planner statistics of tables just bulk-loaded up to date, so later lookups in
+        them are planned for their real size. Default: nothing (the vendor keeps them current)."""
+
     def bulk_insert(self, conn: Connection, table: sa.Table, rows: Iterable[Row]) -> int:
         """Insert ``rows`` (dicts keyed by column name) into ``table``; returns the row count.
 
