@@ -873,8 +873,10 @@ class HistoryMigrator:
         tbl = self.c8_tables[table]
         found: dict[int, dict[str, Any]] = {}
         keys = list(known)
+        # only the key and the columns later contexts read (ROW_FIELDS), not the whole row
+        cols = [tbl.c[key_col], *[tbl.c[f] for f in ROW_FIELDS.get(t, ()) if f in tbl.c and f != key_col]]
         for i in range(0, len(keys), 1000):
-            for r in conn.execute(select(tbl).where(one_of(tbl.c[key_col], keys[i : i + 1000], conn.dialect.name))):
+            for r in conn.execute(select(*cols).where(one_of(tbl.c[key_col], keys[i : i + 1000], conn.dialect.name))):
                 m = dict(r._mapping)
                 found[int(m[key_col])] = m
         for key, (c7, k) in known.items():
