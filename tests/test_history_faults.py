@@ -199,3 +199,33 @@ def test_offline_partition_count_required_when_rest_unreachable(tmp_path: Path, 
                 "please configure a partition count with the following config property: "
                 "camunda.migrator.history.partition-count") in r.stderr
         assert os.path.exists(pair.workdir)
+
+
+def test_c7_database_goes_away_mid_run_with_two_workers(tmp_path: Path) -> None:
+    """The Camunda 7 side fails while both workers stream it into the set-based lane (tiny chunks)."""
+    with history_pair("postgresql", tmp_path) as pair:
+        config = pair.config(**{"c7to8.set-based-chunk": 5, "c7to8.workers": 2})
+        name = pair.c7_url.database
+        admin = create_engine(admin_url("postgresql"), isolation_level="AUTOCOMMIT")
+        proc = start(pair, config)
+        try:
+            deadline = time.monotonic() + 300
+            while proc.poll() is None and tracked(pair) < 150 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                             {"d": name})
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode not in (0, None), "the run must fail when its database disappears"
+            assert "Traceback" not in err, err[-3000:]
+            assert "Camunda 7 database" in err or "c7.data-source" in err, err[-2000:]
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            admin.dispose()
+        assert tracked(pair) > 0
+        r = pair.run("--history", config=config)
+        assert r.returncode == 0, r.stderr[-3000:]
+        reconcile(pair)
+        assert_no_duplicates(pair)

@@ -69,7 +69,7 @@ from .convert.common import (
 from .convert.interceptors import build_entity_chain, chain_for_spec
 from .dialects import for_engine, one_of
 from .errors import C7to8Error, SkipError, TargetError
-from .logs import warn_each
+from .logs import pool_errors_on_one_line, warn_each
 from .report import ProgressReporter, Summary, TypeStats
 from .store.keys import KeyAllocator
 from .store.tracking import EntityType, TrackRow
@@ -203,6 +203,7 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
     root = logging.getLogger()
     root.handlers.clear()
     root.addHandler(QueueHandler(records))
+    pool_errors_on_one_line(QueueHandler(records))
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     app = App(config, progress=False, workers=workers)

@@ -104,13 +104,23 @@ def setup_logging(config: Config | None, log_format: str | None = None, log_file
         fh.addFilter(_MaskFilter())
         root.addHandler(fh)
     root.propagate = False
-    pool = logging.getLogger("sqlalchemy.pool")  # its records come from child loggers: filter in a handler
-    pool.handlers.clear()
     quiet = logging.StreamHandler(sys.stderr)
-    quiet.setLevel(logging.WARNING)
     quiet.setFormatter(formatter)
-    quiet.addFilter(_OneLineFilter())
-    pool.addHandler(quiet)
+    pool_errors_on_one_line(quiet)
+
+
+def pool_errors_on_one_line(handler: logging.Handler) -> None:
+    """SQLAlchemy's pool logs (WARNING and up) through `handler`, each record on one line (_OneLineFilter).
+
+    Its records come from child loggers, so the filter sits in a handler of its own. History worker
+    processes pass their queue handler: the traceback must go before the record is queued, because
+    the queue handler writes it into the message.
+    """
+    pool = logging.getLogger("sqlalchemy.pool")
+    pool.handlers.clear()
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(_OneLineFilter())
+    pool.addHandler(handler)
     pool.propagate = False
 
 
