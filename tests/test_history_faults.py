@@ -201,11 +201,12 @@ def test_offline_partition_count_required_when_rest_unreachable(tmp_path: Path, 
         assert os.path.exists(pair.workdir)
 
 
-def test_c7_database_goes_away_mid_run_with_two_workers(tmp_path: Path) -> None:
-    """The Camunda 7 side fails while both workers stream it into the set-based lane (tiny chunks)."""
+@pytest.mark.parametrize("side", ["c7", "c8"])
+def test_a_database_goes_away_under_two_set_based_workers(tmp_path: Path, side: str) -> None:
+    """Either database fails while both workers stream through the set-based lane (tiny chunks)."""
     with history_pair("postgresql", tmp_path) as pair:
         config = pair.config(**{"c7to8.set-based-chunk": 5, "c7to8.workers": 2})
-        name = pair.c7_url.database
+        name = (pair.c7_url if side == "c7" else pair.c8_url).database
         admin = create_engine(admin_url("postgresql"), isolation_level="AUTOCOMMIT")
         proc = start(pair, config)
         try:
@@ -219,7 +220,8 @@ def test_c7_database_goes_away_mid_run_with_two_workers(tmp_path: Path) -> None:
             _, err = proc.communicate(timeout=300)
             assert proc.returncode not in (0, None), "the run must fail when its database disappears"
             assert "Traceback" not in err, err[-3000:]
-            assert "Camunda 7 database" in err or "c7.data-source" in err, err[-2000:]
+            which = "Camunda 7" if side == "c7" else "Camunda 8"
+            assert f"{which} database" in err or f"{side}.data-source" in err, err[-2000:]
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
