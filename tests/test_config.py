@@ -186,3 +186,28 @@ def test_runtime_concurrency_sizes_the_connection_pools() -> None:
     assert App(build_config({}))._pool_size() == 2  # unchanged for sequential runs
     app = App(build_config({"c7to8.runtime-concurrency": "6"}))
     assert app.runtime_concurrency == 6 and app._pool_size() == 8  # a connection per thread + cursor + main
+
+
+def _c8_schema(tmp_path: Path, url: str, schema: str) -> str:
+    return write(tmp_path, f"""
+camunda.migrator.c7.data-source.jdbc-url: jdbc:postgresql://h/c7
+camunda.migrator.c8.data-source.jdbc-url: {url}
+camunda.migrator.c8.data-source.schema: {schema}
+""")
+
+
+def test_c8_schema_becomes_the_search_path_on_postgresql(tmp_path: Path) -> None:
+    c = load_config(_c8_schema(tmp_path, "jdbc:postgresql://h/c8?options=-cstatement_timeout%3D0", "camunda8"), env={})
+    assert c.c8 is not None and c.c8.schema == "camunda8"
+    assert c.c8.url.query["options"] == "-cstatement_timeout=0 -csearch_path=camunda8"
+    assert c.c7 is not None and "options" not in c.c7.url.query  # the C7 side qualifies its tables instead
+
+
+@pytest.mark.parametrize(("url", "schema", "says"), [
+    ("jdbc:mariadb://h/c8", "camunda8", "PostgreSQL Camunda 8 database only"),
+    ("jdbc:postgresql://h/c8", "x; drop", "not a plain schema name"),
+])
+def test_c8_schema_refused_where_it_cannot_apply(tmp_path: Path, url: str, schema: str, says: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_config(_c8_schema(tmp_path, url, f"'{schema}'"), env={})
+    assert "camunda.migrator.c8.data-source.schema" in str(e.value) and says in str(e.value)

@@ -628,6 +628,9 @@ def _data_source(g: _Getter, side: str) -> DataSourceConfig | None:
     vendor = g.text(f"{base}.vendor")
     if vendor and vendor.lower() not in VENDORS:
         raise ConfigError(f"{base}.vendor", f"Invalid databaseIdOverride '{vendor}', must be one of {list(VENDORS)}")
+    schema = g.text(f"{base}.schema")
+    if side == "c8" and schema:
+        url = _with_search_path(url, schema, f"{base}.schema")
     return DataSourceConfig(
         key=base,
         url=url,
@@ -635,8 +638,20 @@ def _data_source(g: _Getter, side: str) -> DataSourceConfig | None:
         table_prefix=(g.text(f"{base}.table-prefix") or "").strip(),
         auto_ddl=g.flag(f"{base}.auto-ddl", False),
         vendor=vendor.lower() if vendor else None,
-        schema=g.text(f"{base}.schema"),
+        schema=schema,
     )
+
+
+def _with_search_path(url: URL, schema: str, key: str) -> URL:
+    """The Camunda 8 side's schema: PostgreSQL's search path of every connection, so the Camunda 8
+    tables, the tracking table and the set-based lane's statements all resolve there."""
+    if not url.drivername.startswith("postgresql"):
+        raise ConfigError(key, "is supported for a PostgreSQL Camunda 8 database only; on other databases name "
+                               "the database (or the user's default schema) in the jdbc-url")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", schema):
+        raise ConfigError(key, f"'{schema}' is not a plain schema name (letters, digits, _ and $)")
+    options = str(url.query.get("options") or "")
+    return url.update_query_dict({"options": f"{options} -csearch_path={schema}".strip()})
 
 
 class _Getter:

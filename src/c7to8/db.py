@@ -36,8 +36,15 @@ def open_engine(ds: DataSourceConfig, role: str, pool_size: int = 5) -> Engine:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            # the Camunda 8 schema is the search path (config._with_search_path): it must exist
+            missing = role == "c8" and ds.schema and engine.dialect.name == "postgresql" and conn.execute(
+                text("SELECT current_schema()")).scalar() is None
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise err(f"cannot connect to {ds.key} ({ds.display_url()}): {reason}") from exc
+    if missing:
+        engine.dispose()
+        raise err(f"{ds.key}.schema: the schema '{ds.schema}' does not exist in the Camunda 8 database "
+                  f"({ds.display_url()}); create it, or leave the key out to use the default schema")
     return engine
