@@ -148,34 +148,39 @@ def test_definition_deleted_in_c8(tmp_path: Path) -> None:
         assert pis and all(reasons[pi] == expected for pi in pis)
 
 
+def _database_goes_away(pair: Pair, config: Path, side: str) -> None:
+    """Take one database away once 150 rows are tracked: the run fails with c7to8's own error naming it
+    (no traceback); with the database back, the same command finishes without duplicates."""
+    name = (pair.c7_url if side == "c7" else pair.c8_url).database
+    admin = create_engine(admin_url("postgresql"), isolation_level="AUTOCOMMIT")
+    proc = start(pair, config)
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and tracked(pair) < 150 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                         {"d": name})
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode not in (0, None), "the run must fail when its database disappears"
+        assert "Traceback" not in err, err[-3000:]
+        which = "Camunda 7" if side == "c7" else "Camunda 8"
+        assert f"{which} database" in err or f"{side}.data-source" in err, err[-2000:]
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    assert tracked(pair) > 0
+    r = pair.run("--history", config=config)
+    assert r.returncode == 0, r.stderr[-3000:]
+    reconcile(pair)
+    assert_no_duplicates(pair)
+
+
 def test_c8_database_goes_away_mid_run(tmp_path: Path) -> None:
     with history_pair("postgresql", tmp_path) as pair:
-        config = pair.config(**SMALL_BATCHES)
-        name = pair.c8_url.database
-        admin = create_engine(admin_url("postgresql"), isolation_level="AUTOCOMMIT")
-        proc = start(pair, config)
-        try:
-            deadline = time.monotonic() + 300
-            while proc.poll() is None and tracked(pair) < 150 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            with admin.connect() as conn:
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
-                             {"d": name})
-            _, err = proc.communicate(timeout=300)
-            assert proc.returncode not in (0, None), "the run must fail when its database disappears"
-            assert "Traceback" not in err
-            assert "Camunda 8 database" in err or "c8.data-source" in err, err[-2000:]
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            admin.dispose()
-        kept = tracked(pair)
-        assert kept > 0
-        r = pair.run("--history", config=config)
-        assert r.returncode == 0, r.stderr[-3000:]
-        reconcile(pair)
-        assert_no_duplicates(pair)
+        _database_goes_away(pair, pair.config(**SMALL_BATCHES), "c8")
 
 
 def test_wrong_credentials_give_a_clear_error(tmp_path: Path) -> None:
@@ -205,29 +210,4 @@ def test_offline_partition_count_required_when_rest_unreachable(tmp_path: Path, 
 def test_a_database_goes_away_under_two_set_based_workers(tmp_path: Path, side: str) -> None:
     """Either database fails while both workers stream through the set-based lane (tiny chunks)."""
     with history_pair("postgresql", tmp_path) as pair:
-        config = pair.config(**{"c7to8.set-based-chunk": 5, "c7to8.workers": 2})
-        name = (pair.c7_url if side == "c7" else pair.c8_url).database
-        admin = create_engine(admin_url("postgresql"), isolation_level="AUTOCOMMIT")
-        proc = start(pair, config)
-        try:
-            deadline = time.monotonic() + 300
-            while proc.poll() is None and tracked(pair) < 150 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            with admin.connect() as conn:
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
-                             {"d": name})
-            _, err = proc.communicate(timeout=300)
-            assert proc.returncode not in (0, None), "the run must fail when its database disappears"
-            assert "Traceback" not in err, err[-3000:]
-            which = "Camunda 7" if side == "c7" else "Camunda 8"
-            assert f"{which} database" in err or f"{side}.data-source" in err, err[-2000:]
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            admin.dispose()
-        assert tracked(pair) > 0
-        r = pair.run("--history", config=config)
-        assert r.returncode == 0, r.stderr[-3000:]
-        reconcile(pair)
-        assert_no_duplicates(pair)
+        _database_goes_away(pair, pair.config(**{"c7to8.set-based-chunk": 5, "c7to8.workers": 2}), side)
