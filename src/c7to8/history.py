@@ -502,7 +502,7 @@ class HistoryMigrator:
                 self.dialect.refresh_statistics(conn, tables)
         except SQLAlchemyError as exc:
             log.warning("Could not refresh the planner statistics of %s (%s); later lookups in it may be slower",
-                        ", ".join(t.name for t in tables), str(exc).strip().splitlines()[0])
+                        ", ".join(tb.name for tb in tables), str(exc).strip().splitlines()[0])
 
     def row_by_row(self, h: Handler, plan: TypePlan, stats: TypeStats, waiting: WaitingRoom, started: float) -> None:
         """Read, convert and write the type page by page in Python."""
