@@ -8,14 +8,20 @@ lane with two workers writes the same rows as the row-by-row pipeline, and awkwa
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from tests.history_support import assert_accounted_for, history_pair, rows, tracking
 from tests.support import databases
-from tests.support.c8_snapshot import reference_and_second_target, set_based_matches_reference
+from tests.support.c8_snapshot import (
+    assert_same_rows,
+    reference_and_second_target,
+    set_based_matches_reference,
+    snapshot,
+)
 from tests.support.databases import admin_url, create_database, drop_database, unique_name
 from tests.test_sources import H2Pair, h2_dataset
 
@@ -104,6 +110,7 @@ def test_zoo_on_h2_every_row_accounted_for(tmp_path: Path) -> None:
     try:
         pair = H2Pair(admin_url("postgresql"), c8_url, "h2", summary, tmp_path)
         pair.h2_jdbc = f"jdbc:h2:file:{db}"
+        first_started = datetime.now(UTC) - timedelta(seconds=1)
         run = pair.run("--history", config=pair.config(**{
             "camunda.migrator.c7.data-source.jdbc-url": pair.h2_jdbc,
             "camunda.migrator.c7.data-source.username": "sa",
@@ -114,5 +121,21 @@ def test_zoo_on_h2_every_row_accounted_for(tmp_path: Path) -> None:
             _check(pair.c7(), pair.c8())
         finally:
             pair.close()
+        # two workers (each with its own H2 bridge on the same file; shards chosen in Python) write the same rows
+        second_name = unique_name("c8zh2w")
+        second_url = create_database("postgresql", second_name)
+        try:
+            started = datetime.now(UTC) - timedelta(seconds=1)
+            two = pair.run("--history", "--workers", "2", config=pair.config(**{
+                "camunda.migrator.c7.data-source.jdbc-url": pair.h2_jdbc,
+                "camunda.migrator.c7.data-source.username": "sa",
+                "camunda.migrator.c7.data-source.password": "sa",
+                "camunda.migrator.c8.data-source.jdbc-url": second_url.render_as_string(hide_password=False),
+            }))
+            assert two.returncode == 0, two.stderr[-3000:]
+            assert_same_rows(snapshot(pair.c8(), first_started), snapshot(create_engine(second_url), started),
+                             at_least=150)
+        finally:
+            drop_database("postgresql", second_name)
     finally:
         drop_database("postgresql", c8_name)

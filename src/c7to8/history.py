@@ -926,7 +926,7 @@ class Handler:
         if self.m.shard is None:
             return None, None
         index, count = self.m.shard
-        vendor = self.m.c7.dialect.name
+        vendor = self.m.source.vendor  # `h2` behind its PostgreSQL server: no hashtext there
         key = self.shard_key()
         if vendor == "postgresql":
             return (func.hashtext(key) + literal(2**31, BigInteger)) % count == index, None
