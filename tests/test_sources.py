@@ -21,8 +21,9 @@ from c7to8.c7.source import C7Source, keyset_pages, rows_by_ids
 from c7to8.config import build_config
 from c7to8.errors import SourceError
 from tests import test_history as th
-from tests.history_support import Pair, history_pair, rows
+from tests.history_support import Pair, history_pair, rows, scalar
 from tests.support import databases, harness
+from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
 from tests.support.databases import admin_url, create_database, drop_database, shared_reference, unique_name
 
 OLD_VERSIONS = ("7.17.0", "7.20.0")  # 7.24.0 (the default) is tests/test_history.py
@@ -391,3 +392,23 @@ def test_reference_ddl_tables_exist_for_every_vendor() -> None:
             body = m.group(1).upper()
             for c in cols:
                 assert re.search(rf"\b{c}\s", body), f"{vendor}: {table}.{c}"
+
+
+def test_schema_and_prefix_with_the_set_based_lane_and_two_workers(tmp_path: Path) -> None:
+    """The C7 tables in their own schema and with a prefix, read by two set-based workers (tiny chunks),
+    in another time zone and without saved skip reasons: the rows of a plain row-by-row run."""
+    shared = {"c7to8.time-zone": "Europe/Berlin", "camunda.migrator.save-skip-reason": False}
+    with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(
+            pair, "c8sp", reference={**shared, "c7to8.set-based": False}) as target:
+        moved = _move_to_schema(pair, "engine7")
+        _rename_tables(moved.c7_url, "postgresql", add="c7_")
+        run = pair.run("--history", "--workers", "2", config=pair.config(**{
+            **shared,
+            "camunda.migrator.c8.data-source.jdbc-url": target.url.render_as_string(hide_password=False),
+            "camunda.migrator.c7.data-source.schema": "engine7",
+            "camunda.migrator.c7.data-source.table-prefix": "c7_",
+            "c7to8.set-based-chunk": 7, "logging.level.root": "INFO"}))
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "converted set-based" in run.stderr
+        assert_same_rows(snapshot(pair.c8(), target.started), snapshot(create_engine(target.url), target.started))
+        assert scalar(create_engine(target.url), "SELECT count(*) FROM MIGRATION_MAPPING WHERE SKIP_REASON IS NOT NULL") == 0
