@@ -39,3 +39,21 @@ def test_two_workers_on_a_mariadb_source_write_the_same_rows_as_one(tmp_path: Pa
         two = pair.run("--history", "--workers", "2", config=target.config)
         assert two.returncode == 0, two.stderr[-3000:]
         assert_same_rows(snapshot(pair.c8(), target.started), snapshot(create_engine(target.url), target.started))
+
+
+def test_retry_skipped_with_two_workers_heals_what_was_skipped(tmp_path: Path) -> None:
+    """A first run (two workers) that skips Java-serialized variables the official way, then
+    `--retry-skipped --workers 2` with them decoded (the default): the rows of one plain run."""
+    with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(pair, "c8wr") as target:
+        official = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url":
+                                  target.url.render_as_string(hide_password=False),
+                                  "c7to8.variables.java-objects": "official"})
+        first = pair.run("--history", "--workers", "2", config=official)
+        assert first.returncode == 0, first.stderr[-3000:]
+        second = create_engine(target.url)
+        skipped = scalar(second, "SELECT count(*) FROM MIGRATION_MAPPING WHERE TYPE = 'HISTORY_VARIABLE'"
+                                 " AND C8_KEY IS NULL AND SKIP_REASON LIKE '%java-serialized%'")
+        assert skipped > 0
+        retry = pair.run("--history", "--retry-skipped", "--workers", "2", config=target.config)
+        assert retry.returncode == 0, retry.stderr[-3000:]
+        assert_same_rows(snapshot(pair.c8(), target.started), snapshot(second, target.started))
