@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,25 @@ def old_version(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 def test_old_version_history_matches_field_by_field(old_version: Pair) -> None:
     assert_history_matches(old_version)
+
+
+def test_old_version_two_workers_write_the_rows_of_one(old_version: Pair) -> None:
+    """Two workers (on PostgreSQL in the set-based lane, tiny chunks) write the rows of one row-by-row
+    run; the lane reads only the columns this schema version has (or leaves the type to the pipeline)."""
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    names = [unique_name("c8vr"), unique_name("c8vs")]
+    urls = [create_database("postgresql", n) for n in names]
+    try:
+        for url, extra, args in ((urls[0], {"c7to8.set-based": False}, ()),
+                                 (urls[1], {"c7to8.set-based-chunk": 7}, ("--workers", "2"))):
+            r = old_version.run("--history", *args, config=old_version.config(**{
+                "camunda.migrator.c8.data-source.jdbc-url": url.render_as_string(hide_password=False), **extra}))
+            assert r.returncode == 0, r.stderr[-3000:]
+        assert_same_rows(snapshot(create_engine(urls[0]), started), snapshot(create_engine(urls[1]), started),
+                         at_least=300)
+    finally:
+        for n in names:
+            drop_database("postgresql", n)
 
 
 def test_old_version_schema_detected_and_columns_as_documented(old_version: Pair) -> None:
