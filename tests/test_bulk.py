@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from tests.history_support import history_pair
+from tests.history_support import history_pair, rows
 from tests.support.c8_snapshot import assert_same_rows, reference_and_second_target, snapshot
 
 LANE = re.compile(r"converted set-based inside PostgreSQL \(of the migrated rows\):\n((?:  .+: [\d,]+ of [\d,]+\n)+)")
@@ -84,3 +84,37 @@ def test_the_lane_can_be_switched_off(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stderr[-3000:]
         assert LANE.search(run.stdout) is None
         assert "Historic Flow Node" in run.stdout
+
+
+@pytest.mark.parametrize("ttl", ["P30D", "P6M", "P0D"])
+def test_cleanup_ttl_gives_the_same_dates_in_both_lanes(tmp_path: Path, ttl: str) -> None:
+    """camunda.migrator.history.auto-cancel.cleanup.ttl: in days (exact in SQL), with months (calendar
+    months) and zero: the set-based lane (two workers) writes the cleanup dates of the pipeline."""
+    key = "camunda.migrator.history.auto-cancel.cleanup.ttl"
+    with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(
+            pair, "c8ttl", reference={"c7to8.set-based": False, key: ttl}) as target:
+        config = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url":
+                                target.url.render_as_string(hide_password=False),
+                                key: ttl, "c7to8.set-based-chunk": 7, "logging.level.root": "INFO"})
+        run = pair.run("--history", "--workers", "2", config=config)
+        assert run.returncode == 0, run.stderr[-3000:]
+        a, b = snapshot(pair.c8(), target.started), snapshot(create_engine(target.url), target.started)
+        assert_same_rows(a, b)
+        dates = [r for r in a["PROCESS_INSTANCE"] for c, v in r if c == "HISTORY_CLEANUP_DATE" and v != "None"]
+        assert dates, "some process instance has a cleanup date"
+
+
+def test_legacy_id_prefix_in_both_lanes(tmp_path: Path) -> None:
+    key = "camunda.migrator.history.legacy-id-prefix"
+    with history_pair("postgresql", tmp_path) as pair, reference_and_second_target(
+            pair, "c8lp", reference={"c7to8.set-based": False, key: "old-"}) as target:
+        config = pair.config(**{"camunda.migrator.c8.data-source.jdbc-url":
+                                target.url.render_as_string(hide_password=False),
+                                key: "old-", "c7to8.set-based-chunk": 7, "logging.level.root": "INFO"})
+        run = pair.run("--history", "--workers", "2", config=config)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "converted set-based" in run.stderr
+        second = create_engine(target.url)
+        assert_same_rows(snapshot(pair.c8(), target.started), snapshot(second, target.started))
+        ids = {r["PROCESS_DEFINITION_ID"] for r in rows(second, "SELECT DISTINCT PROCESS_DEFINITION_ID FROM VARIABLE")}
+        assert ids and all(i.startswith("old-") for i in ids), ids
