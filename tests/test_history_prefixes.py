@@ -8,6 +8,7 @@ holds for `camunda.migrator.c8.data-source.schema` (PostgreSQL: the search path 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -34,6 +35,9 @@ def test_prefixed_tables_get_the_same_rows(tmp_path: Path) -> None:
         assert "MIGRATION_MAPPING" not in names and "PROCESS_INSTANCE" not in names, names
         assert f"{TRACKING_PREFIX}MIGRATION_MAPPING" in names and f"{C8_PREFIX}PROCESS_INSTANCE" in names, names
         _same_counts(reference, prefixed, C8_PREFIX, f"{TRACKING_PREFIX}MIGRATION_MAPPING")
+        # the reconciliation reads the prefixed tables
+        check = pair.run("--history", "--verify", "--json", config=config)
+        assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True, check.stdout[-3000:]
         # a rerun with the prefixes finds everything tracked
         again = pair.run("--history", config=config)
         assert again.returncode == 0, again.stderr[-3000:]
@@ -75,3 +79,7 @@ def test_c8_schema_holds_every_table(tmp_path: Path) -> None:
         in_schema = create_engine(target.url.update_query_dict({"options": "-csearch_path=camunda8"}))
         assert "migration_mapping" in inspect(in_schema).get_table_names(schema="camunda8")
         _same_counts(pair.c8(), in_schema)
+        check = pair.run("--history", "--verify", "--json", config=config)
+        assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True, check.stdout[-3000:]
+        listed = pair.run("--history", "--list-migrated", "HISTORY_PROCESS_INSTANCE", config=config)
+        assert listed.returncode == 0 and "Migration mappings for [Historic Process Instances]:" in listed.stdout
