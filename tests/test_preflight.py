@@ -150,3 +150,10 @@ def test_runtime_preflight_validates_against_local_c8_models(pair: Pair, tmp_pat
     # instances of processes whose C8 model is there (with the migrator listener) pass
     n_running = scalar(c7, "SELECT COUNT(*) FROM ACT_HI_PROCINST WHERE END_TIME_ IS NULL AND SUPER_PROCESS_INSTANCE_ID_ IS NULL")
     assert len(skips) < n_running
+
+
+def test_missing_c8_schema_blocks_with_its_name(pair: Pair) -> None:
+    rc, doc = preflight(pair, "--history", config=pair.config(**{"camunda.migrator.c8.data-source.schema": "not_there"}))
+    assert rc != 0 and doc["ok"] is False
+    status, detail = checks(doc)["Camunda 8 database"]
+    assert status == "fail" and "the schema 'not_there' does not exist" in detail, detail
