@@ -9,16 +9,25 @@ block; no key is ever handed out twice, by one process or by several workers.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..convert.common import KEY_BASE, KEY_SPACE
 from .ddl import create_missing
 
 SEQUENCE_NAME = "history"
+RESERVE_ATTEMPTS = 50
+#: driver messages of a lock conflict worth another attempt (MariaDB/MySQL, SQLite, PostgreSQL)
+_LOCK_CONFLICTS = ("deadlock", "lock wait timeout", "database is locked", "could not serialize")
+
+
+def _lock_conflict(exc: OperationalError) -> bool:
+    return any(m in str(exc.orig or exc).lower() for m in _LOCK_CONFLICTS)
 
 
 def sequence_table(prefix: str, metadata: MetaData) -> Table:
@@ -44,23 +53,36 @@ class KeyAllocator:
         create_missing(engine, [self.table])
 
     def _reserve(self, n: int) -> tuple[int, int]:
+        """[start, start + n) for the caller alone.
+
+        The UPDATE is a compare-and-set on the value read (`NEXT_VALUE = start`): `FOR UPDATE`
+        serializes the readers where the database has row locks, and where it has none (SQLite)
+        a reservation that lost the race changes no row and reads again. Lock conflicts (a
+        deadlock between two first inserts, a busy SQLite file) are retried the same way.
+        """
         t = self.table
-        for _ in range(3):
-            with self.engine.begin() as conn:
-                row = conn.execute(
-                    select(t.c.NEXT_VALUE).where(t.c.NAME == SEQUENCE_NAME).with_for_update()
-                ).first()
-                if row is None:
-                    try:
+        for attempt in range(RESERVE_ATTEMPTS):
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(
+                        select(t.c.NEXT_VALUE).where(t.c.NAME == SEQUENCE_NAME).with_for_update()
+                    ).first()
+                    if row is None:
                         conn.execute(insert(t).values(NAME=SEQUENCE_NAME, NEXT_VALUE=1 + n))
-                    except IntegrityError:
-                        continue  # another worker created it first: read again
-                    return 1, 1 + n
-                start = int(row[0])
-                if start + n >= KEY_SPACE:
-                    raise OverflowError("C8 history key space of partition 4095 is exhausted")
-                conn.execute(update(t).where(t.c.NAME == SEQUENCE_NAME).values(NEXT_VALUE=start + n))
-                return start, start + n
+                        return 1, 1 + n
+                    start = int(row[0])
+                    if start + n >= KEY_SPACE:
+                        raise OverflowError("C8 history key space of partition 4095 is exhausted")
+                    won = conn.execute(update(t).where(t.c.NAME == SEQUENCE_NAME, t.c.NEXT_VALUE == start)
+                                       .values(NEXT_VALUE=start + n)).rowcount
+                    if won == 1:
+                        return start, start + n
+            except IntegrityError:
+                pass  # another process created the row first: read again
+            except OperationalError as exc:
+                if not _lock_conflict(exc):
+                    raise
+            time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security
         raise RuntimeError("could not reserve C8 keys (sequence row contention)")
 
     def reserve(self, n: int) -> int:
