@@ -6,14 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
 
 from tests.support import harness
@@ -137,3 +137,22 @@ def assert_accounted_for(c7: Engine, c8: Engine) -> dict[str, dict[str, tuple[st
         for c7_id, (key, reason) in got.items():
             assert (key is None) is not (reason is None), (type_, c7_id, key, reason)  # migrated xor a reason
     return tracked
+
+
+def skip_reasons(tracked: dict[str, dict[str, tuple[str | None, str | None]]]) -> dict[str, dict[str, str | None]]:
+    """Tracking type -> C7 id -> skip reason (None: migrated); keys differ between runs, outcomes do not."""
+    return {t: {i: reason for i, (_, reason) in by_id.items()} for t, by_id in tracked.items()}
+
+
+def assert_same_table_counts(reference: Engine, other: Engine, other_table: Callable[[str], str], at_least: int) -> None:
+    """Every Camunda 8 table of `reference` (tracking and key tables aside) has as many rows in `other`,
+    where it is called `other_table(<upper-case name>)` (quoted as that database needs)."""
+    compared = 0
+    for table in inspect(reference).get_table_names():
+        upper = table.upper()
+        if upper in ("MIGRATION_MAPPING", "C7TO8_KEY_SEQUENCE"):
+            continue
+        n = scalar(reference, f'SELECT count(*) FROM "{table}"')
+        assert scalar(other, f"SELECT count(*) FROM {other_table(upper)}") == n, table
+        compared += n
+    assert compared > at_least

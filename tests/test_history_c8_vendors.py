@@ -7,9 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, create_engine, inspect
+from sqlalchemy import URL, create_engine
 
-from tests.history_support import assert_accounted_for, history_pair, rows, scalar, tracking
+from tests.history_support import (
+    assert_accounted_for,
+    assert_same_table_counts,
+    history_pair,
+    rows,
+    skip_reasons,
+    tracking,
+)
 from tests.support.databases import create_database, drop_database, unique_name
 
 SCENARIOS = "all,zoo"
@@ -35,19 +42,9 @@ def test_history_into_another_vendor_matches_postgresql(tmp_path: Path, target: 
             tracked = assert_accounted_for(pair.c7(), other)
             reference = tracking(pg)
 
-            def outcome(t: dict[str, dict[str, tuple[str | None, str | None]]]) -> dict[str, dict[str, str | None]]:
-                return {ty: {i: reason for i, (_, reason) in by_id.items()} for ty, by_id in t.items()}
-
-            assert outcome(tracked) == outcome(reference)
-            compared = 0
-            for table in inspect(pg).get_table_names():
-                if table.upper() in ("MIGRATION_MAPPING", "C7TO8_KEY_SEQUENCE"):
-                    continue
-                n = scalar(pg, f'SELECT count(*) FROM "{table}"')
-                assert scalar(other, f'SELECT count(*) FROM "{table.upper()}"' if target == "sqlite"
-                              else f"SELECT count(*) FROM `{table.upper()}`") == n, table
-                compared += n
-            assert compared > 1000
+            assert skip_reasons(tracked) == skip_reasons(reference)
+            assert_same_table_counts(pg, other, (lambda t: f'"{t}"') if target == "sqlite" else (lambda t: f"`{t}`"),
+                                     at_least=1000)
             # values arrive alike: the variables' JSON texts
             sql = "SELECT VAR_NAME, VAR_VALUE FROM VARIABLE WHERE VAR_NAME IN ('escapes', 'emoji', 'bigText', 'maxDouble')"
             values = sorted((r["VAR_NAME"], r["VAR_VALUE"]) for r in rows(other, sql))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.history_support import assert_accounted_for, history_pair, rows, scalar
+from tests.history_support import assert_accounted_for, history_pair, rows, scalar, skip_reasons
 from tests.support.c8_snapshot import reference_and_second_target, set_based_matches_reference
 
 SCENARIOS = "all,zoo"
@@ -22,11 +22,6 @@ LEVEL_IDS = {"activity": 1, "audit": 2}
 #: C7 history tables only `full` writes
 FULL_ONLY = ("ACT_HI_INCIDENT", "ACT_HI_JOB_LOG", "ACT_HI_OP_LOG", "ACT_HI_DECINST", "ACT_HI_IDENTITYLINK",
              "ACT_HI_EXT_TASK_LOG")
-
-
-def _reasons(tracked: dict[str, dict[str, tuple[str | None, str | None]]]) -> dict[str, dict[str, str | None]]:
-    """Tracking type -> C7 id -> skip reason (keys differ between runs)."""
-    return {t: {i: reason for i, (_, reason) in by_id.items()} for t, by_id in tracked.items()}
 
 
 @pytest.mark.parametrize("level", ["audit", "activity"])
@@ -68,7 +63,7 @@ def test_lower_history_level_every_row_accounted_for_and_lanes_agree(level: str,
 
         # the set-based lane, two workers, tiny chunks: the same rows
         second = set_based_matches_reference(pair, target, at_least=300)
-        assert _reasons(assert_accounted_for(c7, second)) == _reasons(tracked)
+        assert skip_reasons(assert_accounted_for(c7, second)) == skip_reasons(tracked)
 
 
 def test_audit_level_on_mariadb_every_row_accounted_for(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from tests.history_support import history_pair, rows, scalar
+from tests.history_support import assert_same_table_counts, history_pair, rows, scalar
 from tests.support.c8_snapshot import reference_and_second_target
 
 C8_PREFIX = "C8_"
@@ -46,15 +46,7 @@ def test_prefixed_tables_get_the_same_rows(tmp_path: Path) -> None:
 
 
 def _same_counts(reference: Engine, other: Engine, prefix: str = "", tracking: str = "MIGRATION_MAPPING") -> None:
-    compared = 0
-    for table in inspect(reference).get_table_names():
-        upper = table.upper()
-        if upper in ("MIGRATION_MAPPING", "C7TO8_KEY_SEQUENCE"):
-            continue
-        n = scalar(reference, f'SELECT count(*) FROM "{table}"')
-        assert scalar(other, f'SELECT count(*) FROM "{(prefix + upper).lower()}"') == n, table
-        compared += n
-    assert compared > 500
+    assert_same_table_counts(reference, other, lambda t: f'"{(prefix + t).lower()}"', at_least=500)
     sql = "SELECT TYPE, C8_KEY IS NULL AS SKIPPED, count(*) AS N FROM {} GROUP BY TYPE, C8_KEY IS NULL"
     assert {(r["TYPE"], r["SKIPPED"], r["N"]) for r in rows(reference, sql.format("MIGRATION_MAPPING"))} == {
         (r["TYPE"], r["SKIPPED"], r["N"]) for r in rows(other, sql.format(tracking))}

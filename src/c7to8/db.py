@@ -33,12 +33,12 @@ def open_engine(ds: DataSourceConfig, role: str, pool_size: int = 5) -> Engine:
         raise err(f"{ds.key}: no Python driver for '{url.drivername}' is installed ({exc})") from exc
     except ModuleNotFoundError as exc:
         raise err(f"{ds.key}: the Python driver for '{url.drivername}' is missing: pip install {exc.name}") from exc
+    missing = False  # the Camunda 8 schema is the search path (config._with_search_path): it must exist
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            # the Camunda 8 schema is the search path (config._with_search_path): it must exist
-            missing = role == "c8" and ds.schema and engine.dialect.name == "postgresql" and conn.execute(
-                text("SELECT current_schema()")).scalar() is None
+            if role == "c8" and ds.schema and engine.dialect.name == "postgresql":
+                missing = conn.execute(text("SELECT current_schema()")).scalar() is None
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
