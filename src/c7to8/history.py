@@ -27,7 +27,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,6 +57,7 @@ from .convert import (
 )
 from .convert.base import EntitySpec, run_pipeline
 from .convert.common import (
+    HEALING_REASON_PREFIXES,
     MIGRATION_ORDER,
     ConvertSettings,
     HistoryType,
@@ -192,10 +193,13 @@ class _BrokenBarrier(HistoryError):
     """A worker stopped because another one failed (the other one's error is reported)."""
 
 
-def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[HistoryType],
-                 plans: dict[HistoryType, TypePlan], barrier: Any, results: Any, records: Any,
-                 levels: dict[str, int]) -> None:
-    """One history worker process: its shard of every process-bound type, in order, behind a barrier."""
+def _worker_main(config: Any, workers: int, shard: tuple[int, int], work: Any, barrier: Any, results: Any,
+                 records: Any, levels: dict[str, int]) -> None:
+    """One history worker process: its shard of every process-bound type, in order, behind a barrier.
+
+    Started before the parent migrates the definitions, so that its interpreter start, imports and
+    set-up overlap that work; it then waits for (types, plans) on `work` (None: the parent failed).
+    """
     from logging.handlers import QueueHandler
 
     from .app import App
@@ -209,6 +213,10 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
     app = App(config, progress=False, workers=workers)
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
+        todo = _from_parent(work)
+        if todo is None:
+            return
+        types, plans = todo
         with ProgressReporter(False) as progress:
             m.progress = progress
             for t in types:
@@ -228,6 +236,19 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], types: list[
         results.put((shard[0], None, err))
     finally:
         app.close()
+
+
+def _from_parent(work: Any) -> Any:
+    """The next item the parent process puts on `work`; None if the parent is gone."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return work.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -429,14 +450,19 @@ class HistoryMigrator:
                     for t in MIGRATION_ORDER:
                         self.migrate_type(t)
                 prev = None
-                cur = self.tracking.count(skipped=True)
+                skips = self.tracking.skip_counts()  # one query per round, not two per type
+                cur = sum(sum(r.values()) for r in skips.values())
                 rounds = 0
                 while cur > 0 and (prev is None or cur < prev):
                     prev = cur
                     rounds += 1
+                    tried = False
                     for t in MIGRATION_ORDER:
-                        self.retry_type(t, dependency_only=True)
-                    cur = self.tracking.count(skipped=True)
+                        # once a retry of this round wrote rows, the snapshot may be stale: ask again
+                        tried = self.retry_type(t, dependency_only=True, skips=None if tried else skips) or tried
+                    if tried:  # else nothing changed: the loop ends
+                        skips = self.tracking.skip_counts()
+                        cur = sum(sum(r.values()) for r in skips.values())
                 if rounds:
                     self.summary.notes.append(f"automatic retry: {rounds} pass(es)")
             else:
@@ -562,20 +588,23 @@ class HistoryMigrator:
             before = MIGRATION_ORDER[:MIGRATION_ORDER.index(t)]
             self._attempts[t] = {d: moved[d] if d in before else -1 for d in MIGRATION_ORDER} if plan.fresh else None
 
-    def _may_have_healed(self, t: HistoryType) -> bool:
+    def _may_have_healed(self, t: HistoryType, reasons: Iterable[str | None] | None = None) -> bool:
         """Can a dependency-only retry of t migrate anything?
 
         Only if a row of a type its skips wait for was migrated after its last attempt began (or
         that is unknown: skips of an earlier run, a reason not saved or not understood).
+        `reasons`: the skip reasons of t's skipped rows, if known (else they are read).
         """
         seen = self._attempts.get(t)
         if seen is None:
             return True
         moved = self._moved()
-        for reason in self.tracking.skip_reasons(_et(t)):
+        if reasons is None:
+            reasons = self.tracking.skip_counts(_et(t)).get(_et(t).name, {})
+        for reason in reasons:
             if not may_heal(reason):
                 continue
-            deps = waits_on(reason)
+            deps = waits_on(reason) if reason is not None else None  # not saved: unknown
             if deps is None or any(moved[d] > seen.get(d, -1) for d in deps):
                 return True
         return False
@@ -593,10 +622,9 @@ class HistoryMigrator:
         import multiprocessing
         from logging.handlers import QueueListener
 
-        rest, plans = self.definitions_then_plans()
-        log.info("Migrating process-bound history with %d workers.", n)
         ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
         barrier = ctx.Barrier(n)
+        work: Any = ctx.Queue()  # (types, plans) once the definitions are migrated, one per worker
         results: Any = ctx.Queue()
         records: Any = ctx.Queue()
         root = logging.getLogger()
@@ -606,14 +634,24 @@ class HistoryMigrator:
         levels[""] = root.level
         procs = [
             ctx.Process(target=_worker_main, name=f"c7to8-worker-{i}",
-                        args=(self.config, self.app.workers, (i, n), rest, plans, barrier, results, records, levels))
+                        args=(self.config, self.app.workers, (i, n), work, barrier, results, records, levels))
             for i in range(n)
         ]
         listener.start()
         error: BaseException | None = None
+        plans: dict[HistoryType, TypePlan] = {}
         try:
-            for proc in procs:
+            for proc in procs:  # first: their start-up overlaps the definitions
                 proc.start()
+            try:
+                rest, plans = self.definitions_then_plans()
+            except BaseException:
+                for _ in procs:
+                    work.put(None)
+                raise
+            log.info("Migrating process-bound history with %d workers.", n)
+            for _ in procs:
+                work.put((rest, plans))
             pending = n
             while pending:
                 try:
@@ -671,23 +709,26 @@ class HistoryMigrator:
             return None
         return since
 
-    def retry_type(self, t: HistoryType, dependency_only: bool = False) -> None:
+    def retry_type(self, t: HistoryType, dependency_only: bool = False,
+                   skips: Mapping[str, Mapping[str | None, int]] | None = None) -> bool:
         """One RETRY pass over the skipped rows of type t.
 
         `dependency_only` (the automatic loop inside one run): only rows whose reason says something
         was missing are retried; a reason about the row itself (unsupported type, conversion error)
         cannot change within a run, so re-reading it would only cost time. `--retry-skipped` retries
-        every skipped row.
+        every skipped row. `skips`: TYPE -> skip reason -> count of the skipped rows, if known and
+        current (else they are read). Returns whether rows were retried (and so may have changed).
         """
         h = self.handlers[t]
         if not h.available():
-            return
+            return False
         et = _et(t)
-        if self.tracking.count(et, skipped=True) == 0:
-            return
-        if dependency_only and not self._may_have_healed(t):
+        reasons = skips.get(et.name, {}) if skips is not None else None
+        if (sum(reasons.values()) if reasons is not None else self.tracking.count(et, skipped=True)) == 0:
+            return False
+        if dependency_only and not self._may_have_healed(t, reasons):
             log.info("Not retrying %ss: nothing their skips wait for was migrated since.", t.display)
-            return
+            return False
         self._attempts[t] = self._moved()
         log.info("Retrying %ss.", t.display)
         stats = self.summary.stats(t.display)
@@ -696,7 +737,7 @@ class HistoryMigrator:
         ids = [c7 for c7, _, reason in self.tracking.iter_rows(et, skipped=True, page_size=self.batch)
                if not dependency_only or may_heal(reason)]
         if not ids:
-            return
+            return False
         for i in range(0, len(ids), self.batch):
             chunk = ids[i : i + self.batch]
             rows = h.by_ids(chunk)
@@ -706,6 +747,7 @@ class HistoryMigrator:
             if gone:
                 log.debug("%d skipped %s rows no longer exist in Camunda 7", len(gone), t.display)
         stats.seconds += time.monotonic() - started
+        return True
 
     def heal(self, h: Handler, rows: Sequence[Row], done: Mapping[str, str | None], waiting: WaitingRoom) -> bool:
         """Migrate, right away, what was skipped only because something of this pass was not there yet.
@@ -755,12 +797,14 @@ class HistoryMigrator:
                     if r.get("CALL_PROC_INST_ID_") and str(r["ID_"]) in done and done[str(r["ID_"])] is None]
         if not children:
             return set()
+        # set-based first, where certain: it takes only children tracked as skipped for a reason that
+        # may heal (may_heal, in SQL), so the tracking table is read here only for what it left
+        in_sql = self.bulk.heal_called(children)
+        left = [c for c in children if c not in in_sql]
+        if not left:
+            return in_sql
         with self.c8.connect() as conn:
-            waiting = [c for c, reason in self.tracking.skipped(conn, _et(PI), children).items() if may_heal(reason)]
-        if not waiting:
-            return set()
-        in_sql = self.bulk.heal_called(waiting)  # set-based, where certain
-        rest = [c for c in waiting if c not in in_sql]
+            rest = [c for c, reason in self.tracking.skipped(conn, _et(PI), left).items() if may_heal(reason)]
         if not rest:
             return in_sql
         pi_h = self.handlers[PI]
@@ -1104,7 +1148,7 @@ def may_heal(reason: str | None) -> bool:
     """
     if reason is None:
         return True
-    return reason.startswith(("Missing ", "Parent ", "Belongs to a skipped task"))
+    return reason.startswith(HEALING_REASON_PREFIXES)
 
 
 #: skip reason -> the types whose newly migrated rows may heal it

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .common import DEFAULT_TENANT, MULTI_INSTANCE_BODY, HistoryType, Reason
+from .common import DEFAULT_TENANT, HEALING_REASON_PREFIXES, MULTI_INSTANCE_BODY, HistoryType, Reason
 from .flow_node import ACTIVITY_TYPES, CANCELED
 
 STAGE = "c7to8_stage"
@@ -999,6 +999,12 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
 
 
 CALLED_STAGE = "c7to8_stage_called"
+
+
+def may_heal_sql(reason: str) -> str:
+    """history.may_heal in SQL: a skip a migrated dependency may heal, or whose reason was not saved."""
+    starts = " OR ".join(f"left({reason}, {len(p)}) = '{p}'" for p in HEALING_REASON_PREFIXES)
+    return f"({reason} IS NULL OR {starts})"
 #: the definition's VERSION_, and the call-activity instance (ACT_HI_ACTINST.ID_) that called it
 CALLED_DERIVED = (("c7to8_version", "integer"), ("c7to8_call_fn", "text"))
 
@@ -1038,7 +1044,8 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
         + " WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
         f" AND rm.partition_id IS NOT NULL AND {conditions}"
         f" AND (SELECT 1 FROM {names.mapping} m WHERE m.type = '{t.name}' AND m.c7_id = s.id_"
-        f" AND m.c8_key IS NULL LIMIT 1) IS NOT NULL OFFSET 0) s"  # a probe per row, as in present()
+        f" AND m.c8_key IS NULL AND {may_heal_sql('m.skip_reason')}"
+        " LIMIT 1) IS NOT NULL OFFSET 0) s"  # a probe per row, as in present()
         f" WHERE pd_key IS NOT NULL AND parent_element_key IS NOT NULL"
     )
     key = "%(base)s + rn"

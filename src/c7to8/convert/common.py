@@ -125,6 +125,11 @@ class Reason:
     RESULT_FROM_COLLECT_VALUE = "Failed to construct result JSON from collect value"
 
 
+#: skip reasons starting so are about something missing, which a later migration may supply
+#: (history.may_heal; in SQL: bulk_sql.may_heal_sql)
+HEALING_REASON_PREFIXES = ("Missing ", "Parent ", Reason.BELONGS_TO_SKIPPED_TASK)
+
+
 def required_field_null(field: str) -> str:
     return f"Required field [{field}] is null"
 

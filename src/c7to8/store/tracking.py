@@ -257,6 +257,20 @@ class Tracking:
             for r in conn.execution_options(stream_results=True, yield_per=5000).execute(q):
                 yield by_name[r[0]], r[1], r[2]
 
+    def skip_counts(self, type_: EntityType | None = None) -> dict[str, dict[str | None, int]]:
+        """TYPE -> SKIP_REASON (None: not saved) -> count of the skipped rows, in one query (all types,
+        or one)."""
+        t = self.table
+        q = (select(t.c["TYPE"], t.c.SKIP_REASON, func.count()).where(t.c.C8_KEY.is_(None))
+             .group_by(t.c["TYPE"], t.c.SKIP_REASON))
+        if type_ is not None:
+            q = q.where(t.c["TYPE"] == type_.name)
+        out: dict[str, dict[str | None, int]] = {}
+        with self.engine.connect() as conn:
+            for type_name, reason, n in conn.execute(q):
+                out.setdefault(str(type_name), {})[reason] = int(n)
+        return out
+
     def skip_reasons(self, type_: EntityType | None = None) -> dict[str, int]:
         """Skip reason -> count (only meaningful with save-skip-reason)."""
         t = self.table
