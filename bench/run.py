@@ -120,6 +120,20 @@ class ChildStats:
     tree_peak_kb: int  # /proc sampler: peak of the summed RSS of the child and its descendants
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # wait4 user + system time of the child and its waited-for children (workers)
+    machine_cpu_seconds: float = 0.0  # busy CPU time of the whole machine meanwhile (/proc/stat)
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (/proc/stat's cpu line: user, nice, system,
+    irq, softirq; not idle, iowait, or steal, the time the hypervisor gave to others).
+
+    Differences of it measure the work done, whichever process did it: on this otherwise idle
+    machine, PostgreSQL's and c7to8's. Steadier than wall time on a VM whose speed varies."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    busy = sum(fields[:7]) - fields[3] - fields[4]  # user nice system idle iowait irq softirq (not steal)
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -149,7 +163,7 @@ def _tree_rss_kb(root: int) -> int:
 def run_cli(args: list[str], cwd: Path, env: dict[str, str]) -> ChildStats:
     out_path, err_path = cwd / "cli.stdout", cwd / "cli.stderr"
     with open(out_path, "w") as out, open(err_path, "w") as err:
-        t0 = time.monotonic()
+        t0, busy0 = time.monotonic(), machine_busy_seconds()
         p = subprocess.Popen(args, cwd=str(cwd), env=env, stdout=out, stderr=err)
         peak = 0
         stop = threading.Event()
@@ -163,11 +177,12 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str]) -> ChildStats:
         th = threading.Thread(target=sample, daemon=True)
         th.start()
         _, status, ru = os.wait4(p.pid, 0)
-        wall = time.monotonic() - t0
+        wall, busy = time.monotonic() - t0, machine_busy_seconds() - busy0
         stop.set()
         th.join()
         p.returncode = os.waitstatus_to_exitcode(status)
-    return ChildStats(wall, p.returncode, int(ru.ru_maxrss), peak, out_path.read_text(), err_path.read_text())
+    return ChildStats(wall, p.returncode, int(ru.ru_maxrss), peak, out_path.read_text(), err_path.read_text(),
+                      ru.ru_utime + ru.ru_stime, busy)
 
 
 SUMMARY_LINE = re.compile(r"^\W*(Historic [A-Za-z ]+?|total)\s*[│|┃]\s*(.+?)\s*[│|┃]?\s*$")
@@ -194,10 +209,12 @@ def parse_summary(stdout: str) -> dict[str, dict[str, float]]:
 # ----------------------------------------------------------------------------- the physical limit
 
 
-def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]]]:
-    """Seconds PostgreSQL needs to load the final C8 and tracking rows into empty indexed copies."""
+def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]], float]:
+    """Seconds PostgreSQL needs to load the final C8 and tracking rows into empty indexed copies; the
+    per-table figures; the machine's busy CPU seconds meanwhile."""
     eng = create_engine(c8_url)
     per: dict[str, tuple[int, float]] = {}
+    cpu = 0.0
     try:
         with eng.connect() as c:
             tables = [str(r[0]) for r in c.execute(text(
@@ -211,15 +228,16 @@ def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]]]:
             with eng.begin() as c:
                 c.execute(text(f'DROP TABLE IF EXISTS "{copy}"'))
                 c.execute(text(f'CREATE TABLE "{copy}" (LIKE "{t}" INCLUDING ALL)'))
-            t0 = time.monotonic()
+            t0, busy0 = time.monotonic(), machine_busy_seconds()
             with eng.begin() as c:
                 c.execute(text(f'INSERT INTO "{copy}" SELECT * FROM "{t}"'))
             per[t] = (n, time.monotonic() - t0)
+            cpu += machine_busy_seconds() - busy0
             with eng.begin() as c:
                 c.execute(text(f'DROP TABLE "{copy}"'))
     finally:
         eng.dispose()
-    return sum(s for _, s in per.values()), per
+    return sum(s for _, s in per.values()), per, cpu
 
 
 # ----------------------------------------------------------------------------- main
@@ -246,6 +264,11 @@ class Result:
     c7_rows_per_s: float
     c8_rows_per_s: float
     per_type: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: busy CPU seconds of the machine during the CLI run (PostgreSQL + c7to8), of which the CLI's own
+    #: processes; the machine's during the plain load
+    cpu_seconds: float = 0.0
+    cli_cpu_seconds: float = 0.0
+    db_load_cpu_seconds: float = 0.0
     db_load_per_table: dict[str, tuple[int, float]] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     command: str = ""
@@ -350,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         tracking = counts.get("migration_mapping", 0)
         c8_total = sum(n for t, n in counts.items() if t not in ("migration_mapping", "c7to8_key_sequence"))
         log("timing PostgreSQL's own load of the same rows")
-        db_load, per_table = physical_limit(c8_url)
+        db_load, per_table, db_load_cpu = physical_limit(c8_url)
         c7_rows = {t: n for t, n in meta["c7_rows"].items()}
         pis = c7_rows.get("act_hi_procinst", 0)
         c7_read = int(per_type.get("total", {}).get("read", 0))
@@ -363,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             instances_per_s=round(ns.instances / st.wall, 1), process_instances_per_s=round(pis / st.wall, 1),
             c7_rows_per_s=round(c7_read / st.wall, 1), c8_rows_per_s=round((c8_total + tracking) / st.wall, 1),
             per_type=per_type, db_load_per_table={k: (n, round(s, 3)) for k, (n, s) in per_table.items()},
+            cpu_seconds=round(st.machine_cpu_seconds, 1), cli_cpu_seconds=round(st.cpu_seconds, 1),
+            db_load_cpu_seconds=round(db_load_cpu, 1),
             machine=machine(admin), command="python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
             dask=ns.dask,
         )
@@ -397,6 +422,9 @@ def report(r: Result) -> None:
     p(f"peak RSS                      {r.peak_rss_mb:,.0f} MB (wait4 max) | {r.tree_peak_rss_mb:,.0f} MB "
       "(sum over process tree)")
     p(f"PostgreSQL's own load         {r.db_load_seconds:,.2f} s  -> ratio {r.ratio_to_db_load:.2f}x")
+    if r.cpu_seconds:
+        p(f"CPU seconds (whole machine)   {r.cpu_seconds:,.1f} (c7to8 processes {r.cli_cpu_seconds:,.1f}, the rest "
+          f"mostly PostgreSQL {r.cpu_seconds - r.cli_cpu_seconds:,.1f}); plain load {r.db_load_cpu_seconds:,.1f}")
 
 
 if __name__ == "__main__":
