@@ -94,11 +94,15 @@ class App:
         from .history import HistoryMigrator
 
         log.info("Migrating history data...")
+        migrator: HistoryMigrator | None = None
         try:
             migrator = HistoryMigrator(self, progress=self.progress)
             summary = migrator.run(retry_only=mode == "RETRY_SKIPPED")
         except SQLAlchemyError as exc:
             raise self.database_error(exc) from exc
+        finally:
+            if migrator is not None:
+                migrator.close()
         summary.print(self.out)
         return 0
 

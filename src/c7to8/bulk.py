@@ -94,6 +94,8 @@ class BulkLane:
         self._sql: dict[HistoryType, BulkSql | None] = {}
         self._called: BulkSql | None = None  # called process instances, once their call activity is migrated
         self._types: dict[str, dict[str, str]] = {}  # C7 table -> its columns' types (staging tables)
+        #: the lane's own Camunda 8 connection, kept from pass to pass: its session holds c7to8_pimap
+        self._held: Any = None
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
@@ -131,13 +133,7 @@ class BulkLane:
         if missing:
             log.info("%s: Camunda 7 table has no %s; converted row by row", t.display, ", ".join(missing))
             return None
-        names = Names(
-            mapping=m.tracking.table.name,
-            c8={k: v.name for k, v in m.c8_tables.items()},
-            zone=m.config.extras.time_zone,
-            legacy_prefix=m.settings.prefix,
-            save_reason=m.tracking.save_skip_reason,
-        )
+        names = self._names()
         lengths = {name: {c.name.upper(): getattr(c.type, "length", None) for c in m.c8_tables[name].columns}
                    for name in h.spec.c8_tables if name in m.c8_tables}
         if t is FN:
@@ -170,6 +166,16 @@ class BulkLane:
         json_kinds, skip_kinds = self._json_and_skip_kinds()
         return bulk_sql.variable(names, kinds, s.history_preview_size, s.history_max_bytes, lengths["VARIABLE"],
                                  json_kinds, skip_kinds)
+
+    def _names(self) -> Names:
+        m = self.m
+        return Names(
+            mapping=m.tracking.table.name,
+            c8={k: v.name for k, v in m.c8_tables.items()},
+            zone=m.config.extras.time_zone,
+            legacy_prefix=m.settings.prefix,
+            save_reason=m.tracking.save_skip_reason,
+        )
 
     def _json_and_skip_kinds(self) -> tuple[dict[str, bool], dict[str, str]]:
         """C7 value types of historic variables whose built-in chain the SQL mirrors beyond the simple ones.
@@ -287,13 +293,67 @@ class BulkLane:
                 ids(il.c.GROUP_ID_).label("c7to8_groups")]
 
     # ------------------------------------------------------------------ running
+    def _connection(self) -> Any:
+        """The lane's Camunda 8 connection (raw, pooled), the same from pass to pass, so that the
+        process instances it migrated stay in its session's c7to8_pimap (bulk_sql.instance_map)."""
+        raw = self._held
+        if raw is not None:
+            driver: Any = raw.driver_connection
+            if driver is None or driver.closed or driver.broken:
+                raw.invalidate()
+                raw = None
+            elif driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                driver.rollback()
+        if raw is None:
+            raw = self.m.c8.raw_connection()
+            try:
+                conn: Any = raw.driver_connection
+                with conn.cursor() as cur:
+                    for statement in bulk_sql.instance_map(self._names()):
+                        cur.execute(statement)
+                conn.commit()
+            except BaseException:
+                _release(raw)
+                raise
+            self._held = raw
+        return raw
+
+    def _done_with(self, raw: Any) -> None:
+        """After a pass or a healing: a broken held connection is dropped (the next use opens another)."""
+        driver: Any = raw.driver_connection
+        if driver is None or driver.closed or driver.broken:
+            self._held = None
+            raw.invalidate()
+
+    def close(self) -> None:
+        """Drop the session's instance map and give the held connection back to the pool."""
+        if self._held is None:
+            return
+        raw, self._held = self._held, None
+        driver: Any = raw.driver_connection
+        try:
+            if driver is not None and not driver.closed and not driver.broken:
+                driver.rollback()
+                with driver.cursor() as cur:
+                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{bulk_sql.PIMAP}")
+                driver.commit()
+        except psycopg.Error:
+            log.debug("dropping the instance map failed; the connection is discarded", exc_info=True)
+            raw.invalidate()
+            return
+        _release(raw)
+
     def migrate(self, h: Handler, sql: BulkSql, plan: TypePlan, stats: Any, waiting: WaitingRoom) -> None:
         m = self.m
         started = time.monotonic()
         before, by_rows = stats.set_based, 0
         self.skipped_in_sql = 0
         src_raw = m.c7.raw_connection()
-        dst_raw = m.c8.raw_connection()
+        try:
+            dst_raw = self._connection()
+        except BaseException:
+            _release(src_raw)
+            raise
         try:
             src: Any = src_raw.driver_connection
             dst: Any = dst_raw.driver_connection
@@ -312,6 +372,8 @@ class BulkLane:
                         m.progress.advance(h.type.display, len(chunk), stats.rate)
                     with dst.cursor() as cur:
                         cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+                        if sql.remember is not None:  # the later passes probe it: statistics, or seq scans
+                            cur.execute(f"ANALYZE {bulk_sql.PIMAP}")
                     dst.commit()
                 except psycopg.Error as exc:  # a lost connection: reported like any other database error
                     raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
@@ -319,7 +381,8 @@ class BulkLane:
                          h.type.display, stats.set_based - before, self.skipped_in_sql, by_rows,
                          time.monotonic() - started)
         finally:
-            _release(dst_raw, src_raw)
+            self._done_with(dst_raw)
+            _release(src_raw)
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
 
@@ -357,7 +420,12 @@ class BulkLane:
         q = (select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._process_derived(t))
              .where(t.c.ID_ == any_(bindparam("ids", ids, type_=ARRAY(Text)))))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
-        src_raw, dst_raw = m.c7.raw_connection(), m.c8.raw_connection()
+        src_raw = m.c7.raw_connection()
+        try:
+            dst_raw = self._connection()  # between two transactions of the flow nodes' pass
+        except BaseException:
+            _release(src_raw)
+            raise
         try:
             src: Any = src_raw.driver_connection
             dst: Any = dst_raw.driver_connection
@@ -401,7 +469,8 @@ class BulkLane:
                                 " row by row", PI.display, len(ids), str(exc).strip().splitlines()[0])
                     return set()
         finally:
-            _release(dst_raw, src_raw)
+            self._done_with(dst_raw)
+            _release(src_raw)
         stats.migrated += len(done)
         stats.healed += len(done)
         stats.set_based += len(done)
@@ -416,6 +485,8 @@ class BulkLane:
             cur.execute(insert, params)
             written += max(cur.rowcount, 0)
         cur.execute(sql.track, params)
+        if sql.remember is not None:
+            cur.execute(sql.remember, params)
         return written
 
     def _process_derived(self, table: Any) -> list[Any]:

@@ -75,6 +75,7 @@ def shard_task(config: Any, t: HistoryType, plan: TypePlan, shard: tuple[int, in
         else:
             started.set()
     app = App(config, progress=False)
+    m: HistoryMigrator | None = None
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
         with ProgressReporter(False) as progress:
@@ -91,6 +92,8 @@ def shard_task(config: Any, t: HistoryType, plan: TypePlan, shard: tuple[int, in
             err = HistoryError(f"{type(exc).__name__}: {exc}")
         return ShardResult(shard[0], worker, None, str(err), err.exit_code)
     finally:
+        if m is not None:
+            m.close()
         app.close()
 
 

@@ -211,6 +211,7 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], work: Any, b
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     app = App(config, progress=False, workers=workers)
+    m: HistoryMigrator | None = None
     try:
         m = HistoryMigrator(app, progress=False, shard=shard)
         todo = _from_parent(work)
@@ -235,6 +236,8 @@ def _worker_main(config: Any, workers: int, shard: tuple[int, int], work: Any, b
             err = HistoryError(f"history worker {shard[0] + 1} failed: {type(exc).__name__}: {exc}")
         results.put((shard[0], None, err))
     finally:
+        if m is not None:
+            m.close()
         app.close()
 
 
@@ -407,6 +410,10 @@ class HistoryMigrator:
         from .bulk import BulkLane
 
         self.bulk = BulkLane(self)
+
+    def close(self) -> None:
+        """Give back what the migrator holds beyond a pass (the set-based lane's connection)."""
+        self.bulk.close()
 
     # ------------------------------------------------------------------ partitions
     def _partitions(self) -> list[int]:

@@ -68,6 +68,8 @@ class BulkSql:
     #: (tracked as skipped; the inserts leave it out)
     skips: bool = False
     setup: tuple[str, ...] = ()  # run once on the Camunda 8 connection before the first chunk (pg_temp functions)
+    #: after the inserts: INSERT INTO c7to8_pimap the process instances this chunk migrated (instance_map)
+    remember: str | None = None
 
 
 def _q(name: str) -> str:
@@ -160,6 +162,31 @@ def _track_skips(names: Names, t: HistoryType, params: dict[str, Any], partition
 
 
 INST = "c7to8_inst"
+PIMAP = "c7to8_pimap"
+
+
+def instance_map(names: Names) -> tuple[str, ...]:
+    """The session's map of the process instances this lane migrated (made anew when the lane takes a
+    connection: one returned to the pool may still hold an earlier run's).
+
+    c7to8_pimap(c7_id, k, partition_id, end_date, version): the C7 id, the C8 key, partition, END_DATE
+    and VERSION of each process instance the lane's own connection migrated in this run (``remember``).
+    Later types resolve their instances here by two probes of a small local index instead of four of
+    the tracking table and PROCESS_INSTANCE. An instance not in it (migrated row by row, by another
+    worker, or by an earlier run) is resolved as before.
+    """
+    pi = names.c8["PROCESS_INSTANCE"]
+    return (f"DROP TABLE IF EXISTS pg_temp.{PIMAP}",
+            f"CREATE TEMP TABLE {PIMAP} AS SELECT NULL::text AS c7_id, process_instance_key AS k,"
+            f" partition_id, end_date, version FROM {pi} WITH NO DATA",
+            f"CREATE UNIQUE INDEX {PIMAP}_id ON {PIMAP} (c7_id)")
+
+
+def _remember(only_migrated: bool) -> str:
+    """The chunk's migrated process instances into c7to8_pimap (key: %(base)s + rn, as inserted)."""
+    return (f"INSERT INTO {PIMAP} (c7_id, k, partition_id, end_date, version)"
+            f" SELECT id_, %(base)s + rn, partition_id, end_date, version FROM {CONV}"
+            + (" WHERE skip IS NULL" if only_migrated else "") + " ON CONFLICT (c7_id) DO NOTHING")
 
 
 def _instances(names: Names, with_definition: bool = False) -> str:
@@ -169,25 +196,38 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     (not deleted); partition_id: the root's partition; pi_end / pi_version: the instance's END_DATE
     and VERSION; with a definition: pd_key, the migrated process definition whose C8 row is present.
     Only index probes per distinct instance (LATERAL and scalar subqueries): no join order for the
-    planner to get wrong. A root instance's own probes serve as its root's.
+    planner to get wrong. Instances whose instance and root this session migrated come from
+    c7to8_pimap (instance_map); the others are looked up in the tracking table and PROCESS_INSTANCE,
+    where a root instance's own probes serve as its root's.
     """
     pi = names.c8["PROCESS_INSTANCE"]
-    cols = "proc_inst_id_, root_proc_inst_id_" + (", proc_def_id_" if with_definition else "")
+    keys = ["proc_inst_id_", "root_proc_inst_id_"] + (["proc_def_id_"] if with_definition else [])
+    cols = ", ".join(keys)
     pi_t = HistoryType.HISTORY_PROCESS_INSTANCE
     pd_cols = f", {PDEF}.pd_key" if with_definition else ""
     own = "p.root_proc_inst_id_ = p.proc_inst_id_"
+    p_cols = ", ".join(f"p.{c}" for c in keys)
+    pd_out = ", pd_key" if with_definition else ""
     return (
-        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS"
-        + (f" WITH {_process_definitions(names)}" if with_definition else "")
-        + " SELECT q.*,"
+        f"CREATE TEMP TABLE {INST} ON COMMIT DROP AS WITH"
+        + (f" {_process_definitions(names)}," if with_definition else "")
+        + f" d AS MATERIALIZED (SELECT row_number() OVER () AS did, * FROM (SELECT DISTINCT {cols} FROM {STAGE}) d),"
+        f" h AS MATERIALIZED (SELECT p.did, {p_cols}, i.k AS pim_key, i.end_date AS pi_end,"
+        f" i.version AS pi_version, r.k AS root_key, r.partition_id AS root_part{pd_cols} FROM d p"
+        f" JOIN LATERAL (SELECT * FROM {PIMAP} i WHERE i.c7_id = p.proc_inst_id_ LIMIT 1) i ON TRUE"
+        f" JOIN LATERAL (SELECT * FROM {PIMAP} r WHERE r.c7_id = p.root_proc_inst_id_ LIMIT 1) r ON TRUE"
+        + (_join_definitions("p") if with_definition else "")
+        + f") SELECT {cols}, pim_key, pi_end, pi_version, root_key, root_part{pd_out}, root_part AS partition_id"
+        " FROM h"
+        " UNION ALL SELECT q.*,"
         f" COALESCE(q.root_part, (SELECT r.partition_id FROM {pi} r WHERE r.process_instance_key = q.root_key))"
         f" AS partition_id"
-        f" FROM (SELECT p.*, i.process_instance_key AS pim_key, i.end_date AS pi_end, i.version AS pi_version,"
+        f" FROM (SELECT {p_cols}, i.process_instance_key AS pim_key, i.end_date AS pi_end, i.version AS pi_version,"
         f" CASE WHEN {own} THEN i.process_instance_key ELSE (SELECT r.process_instance_key FROM {pi} r"
         f" WHERE r.process_instance_key = {_lookup(names, pi_t, 'p.root_proc_inst_id_')}) END AS root_key,"
         f" CASE WHEN {own} THEN m.partition_id ELSE (SELECT x.partition_id FROM {names.mapping} x"
         f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.root_proc_inst_id_) END AS root_part{pd_cols}"
-        f" FROM (SELECT DISTINCT {cols} FROM {STAGE}) p"
+        f" FROM (SELECT * FROM d WHERE NOT EXISTS (SELECT 1 FROM h WHERE h.did = d.did)) p"
         f" JOIN LATERAL (SELECT {_key('x')} AS k, x.partition_id FROM {names.mapping} x"
         f" WHERE x.type = '{pi_t.name}' AND x.c7_id = p.proc_inst_id_ AND x.c8_key IS NOT NULL LIMIT 1) m ON TRUE"
         f" JOIN LATERAL (SELECT i.process_instance_key, i.end_date, i.version FROM {pi} i"
@@ -995,7 +1035,8 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
     repeat = (f"SELECT 1 FROM {STAGE} s WHERE s.super_process_instance_id_ IN (SELECT id_ FROM {CONV}"
               f" WHERE skip IS NULL) LIMIT 1")
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params,
-                   derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2, skips=True, repeat=repeat)
+                   derived=PROCESS_DERIVED, partition_of_id=True, keys_per_row=2, skips=True, repeat=repeat,
+                   remember=_remember(only_migrated=True))
 
 
 CALLED_STAGE = "c7to8_stage_called"
@@ -1059,4 +1100,4 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
              f" partition_id = c.partition_id FROM {CONV} c"
              f" WHERE m.type = '{t.name}' AND m.c7_id = c.id_")
     return BulkSql(t, "START_TIME_", PROCESS_STAGE, None, conv, inserts, track, params, derived=CALLED_DERIVED,
-                   keys_per_row=2)
+                   keys_per_row=2, remember=_remember(only_migrated=False))
