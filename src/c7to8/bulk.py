@@ -83,6 +83,7 @@ STAGES = {PI: bulk_sql.PROCESS_STAGE, FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sq
           UT: bulk_sql.USER_TASK_STAGE, JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
 OBJECT_JSON = "spin://application/json"  # the C7 serializer of objects in JSON format
 MAX_DECISION_DEFINITIONS = 10_000  # DMN facts passed as statement parameters
+TEMP_BUFFERS = "128MB"  # the lane's session: staging tables and c7to8_pimap (allocated as used)
 
 
 class BulkLane:
@@ -308,6 +309,12 @@ class BulkLane:
             raw = self.m.c8.raw_connection()
             try:
                 conn: Any = raw.driver_connection
+                try:  # the staging tables and the map live in local buffers; 8 MB (the default) spills
+                    with conn.cursor() as cur:
+                        cur.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+                    conn.commit()
+                except psycopg.errors.InvalidParameterValue:  # temporary tables used before: keep what it has
+                    conn.rollback()
                 with conn.cursor() as cur:
                     for statement in bulk_sql.instance_map(self._names()):
                         cur.execute(statement)
