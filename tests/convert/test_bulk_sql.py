@@ -18,7 +18,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
-from c7to8.convert.bulk_sql import DATE_RANGE, date_text, double_exact, double_text
+from c7to8.convert.bulk_sql import DATE_RANGE, date_text, double_exact, double_text, may_heal_sql
+from c7to8.convert.common import Reason
+from c7to8.history import may_heal
 from c7to8.variables.dates import format_epoch_millis
 from c7to8.variables.jsontext import java_double
 
@@ -164,3 +166,15 @@ def test_skip_reasons_are_cut_like_the_tracking_table() -> None:
     from c7to8.store.tracking import MAX_REASON
 
     assert REASON_CHARS == MAX_REASON
+
+
+def test_may_heal_in_sql_agrees_with_python(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """The called instances healed in SQL are those the automatic retry would retry: every official
+    reason, unsaved (NULL) ones, near misses of the prefixes."""
+    official = [v for k, v in vars(Reason).items() if k.isupper() and isinstance(v, str)]
+    reasons: list[str | None] = [*official,
+        None, "", "Missing", "missing flow node", " Missing flow node", "Parent",
+        "Parent Historic Flow Node with C8 key 1", "Belongs to a skipped task", "Belongs to a skipped tas", "Variable of type 'bytes' ...", "Parents are gone"]
+    for reason in reasons:
+        row = conn.execute(f"SELECT {may_heal_sql('r.x')} FROM (SELECT %s::text AS x) r", (reason,)).fetchone()
+        assert row is not None and row[0] is may_heal(reason), reason

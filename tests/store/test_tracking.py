@@ -53,6 +53,10 @@ def test_insert_retry_list_and_drop(any_db_url: URL) -> None:
     assert list(tr.iter_skipped([v, T])) == [(v, "0", None), (v, "z", "r"), (T, "a", "Missing process definition"),
                                              (T, "c", "x" * 1024)]
     assert [r[1] for r in tr.iter_skipped([T])] == ["a", "c"] and list(tr.iter_skipped([])) == []
+    # every type's skipped rows by reason in one query (an unsaved reason is None), or one type's
+    assert tr.skip_counts() == {T.name: {"Missing process definition": 1, "x" * 1024: 1},
+                                v.name: {"r": 1, None: 1}}
+    assert tr.skip_counts(v) == {v.name: {"r": 1, None: 1}}
     with eng.begin() as conn:
         conn.execute(tr.table.delete().where(tr.table.c["TYPE"] == v.name))
     with eng.connect() as conn:
