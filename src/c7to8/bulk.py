@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -299,12 +300,11 @@ class BulkLane:
         process instances it migrated stay in its session's c7to8_pimap (bulk_sql.instance_map)."""
         raw = self._held
         if raw is not None:
-            driver: Any = raw.driver_connection
-            if driver is None or driver.closed or driver.broken:
+            if _broken(raw):
                 raw.invalidate()
                 raw = None
-            elif driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                driver.rollback()
+            elif raw.driver_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.driver_connection.rollback()
         if raw is None:
             raw = self.m.c8.raw_connection()
             try:
@@ -325,12 +325,21 @@ class BulkLane:
             self._held = raw
         return raw
 
-    def _done_with(self, raw: Any) -> None:
-        """After a pass or a healing: a broken held connection is dropped (the next use opens another)."""
-        driver: Any = raw.driver_connection
-        if driver is None or driver.closed or driver.broken:
-            self._held = None
-            raw.invalidate()
+    @contextmanager
+    def _connections(self) -> Iterator[tuple[Any, Any]]:
+        """(Camunda 7, Camunda 8) raw connections for a pass or a healing: a pooled one to read, the
+        lane's held one to write. Afterwards the first goes back to the pool; the second stays held
+        unless it broke (the next use then opens another)."""
+        src_raw = self.m.c7.raw_connection()
+        dst_raw = None
+        try:
+            dst_raw = self._connection()
+            yield src_raw, dst_raw
+        finally:
+            if dst_raw is not None and _broken(dst_raw):
+                self._held = None
+                dst_raw.invalidate()
+            _release(src_raw)
 
     def close(self) -> None:
         """Drop the session's instance map and give the held connection back to the pool."""
@@ -339,7 +348,7 @@ class BulkLane:
         raw, self._held = self._held, None
         driver: Any = raw.driver_connection
         try:
-            if driver is not None and not driver.closed and not driver.broken:
+            if not _broken(raw):
                 driver.rollback()
                 with driver.cursor() as cur:
                     cur.execute(f"DROP TABLE IF EXISTS pg_temp.{bulk_sql.PIMAP}")
@@ -355,13 +364,7 @@ class BulkLane:
         started = time.monotonic()
         before, by_rows = stats.set_based, 0
         self.skipped_in_sql = 0
-        src_raw = m.c7.raw_connection()
-        try:
-            dst_raw = self._connection()
-        except BaseException:
-            _release(src_raw)
-            raise
-        try:
+        with self._connections() as (src_raw, dst_raw):
             src: Any = src_raw.driver_connection
             dst: Any = dst_raw.driver_connection
             if src.info.encoding != dst.info.encoding:
@@ -387,9 +390,6 @@ class BulkLane:
                 log.info("%s: %d converted set-based, %d skips recorded set-based, %d row by row, in %.1f s",
                          h.type.display, stats.set_based - before, self.skipped_in_sql, by_rows,
                          time.monotonic() - started)
-        finally:
-            self._done_with(dst_raw)
-            _release(src_raw)
         if self._sql[h.type] is None:
             m.row_by_row(h, plan, stats, waiting, started)
 
@@ -427,13 +427,7 @@ class BulkLane:
         q = (select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._process_derived(t))
              .where(t.c.ID_ == any_(bindparam("ids", ids, type_=ARRAY(Text)))))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
-        src_raw = m.c7.raw_connection()
-        try:
-            dst_raw = self._connection()  # between two transactions of the flow nodes' pass
-        except BaseException:
-            _release(src_raw)
-            raise
-        try:
+        with self._connections() as (src_raw, dst_raw):  # between two transactions of the flow nodes' pass
             src: Any = src_raw.driver_connection
             dst: Any = dst_raw.driver_connection
             if src.info.encoding != dst.info.encoding:
@@ -475,9 +469,6 @@ class BulkLane:
                     log.warning("%s: set-based conversion of %d called instances failed (%s); converting them"
                                 " row by row", PI.display, len(ids), str(exc).strip().splitlines()[0])
                     return set()
-        finally:
-            self._done_with(dst_raw)
-            _release(src_raw)
         stats.migrated += len(done)
         stats.healed += len(done)
         stats.set_based += len(done)
@@ -711,11 +702,16 @@ def _stage_list(sql: BulkSql) -> str:
     return ", ".join([sql.stage_name(c) for c in sql.stage_columns] + [name for name, _ in sql.derived])
 
 
+def _broken(raw: Any) -> bool:
+    """A raw pooled connection whose driver connection is gone, closed or broken."""
+    driver: Any = raw.driver_connection
+    return driver is None or bool(driver.closed) or bool(driver.broken)
+
+
 def _release(*raws: Any) -> None:
     """Raw pooled connections back to the pool; a broken one is dropped (its reset would fail and be logged)."""
     for raw in raws:
-        driver: Any = raw.driver_connection
-        if driver is None or driver.closed or driver.broken:
+        if _broken(raw):
             raw.invalidate()
         else:
             raw.close()

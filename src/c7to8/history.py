@@ -457,8 +457,11 @@ class HistoryMigrator:
                     for t in MIGRATION_ORDER:
                         self.migrate_type(t)
                 prev = None
+                def skipped(counts: Mapping[str, Mapping[str | None, int]]) -> int:
+                    return sum(n for reasons in counts.values() for n in reasons.values())
+
                 skips = self.tracking.skip_counts()  # one query per round, not two per type
-                cur = sum(sum(r.values()) for r in skips.values())
+                cur = skipped(skips)
                 rounds = 0
                 while cur > 0 and (prev is None or cur < prev):
                     prev = cur
@@ -469,7 +472,7 @@ class HistoryMigrator:
                         tried = self.retry_type(t, dependency_only=True, skips=None if tried else skips) or tried
                     if tried:  # else nothing changed: the loop ends
                         skips = self.tracking.skip_counts()
-                        cur = sum(sum(r.values()) for r in skips.values())
+                        cur = skipped(skips)
                 if rounds:
                     self.summary.notes.append(f"automatic retry: {rounds} pass(es)")
             else:

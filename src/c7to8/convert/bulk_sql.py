@@ -1039,13 +1039,13 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
                    remember=_remember(only_migrated=True))
 
 
-CALLED_STAGE = "c7to8_stage_called"
-
-
 def may_heal_sql(reason: str) -> str:
     """history.may_heal in SQL: a skip a migrated dependency may heal, or whose reason was not saved."""
     starts = " OR ".join(f"left({reason}, {len(p)}) = '{p}'" for p in HEALING_REASON_PREFIXES)
     return f"({reason} IS NULL OR {starts})"
+
+
+CALLED_STAGE = "c7to8_stage_called"
 #: the definition's VERSION_, and the call-activity instance (ACT_HI_ACTINST.ID_) that called it
 CALLED_DERIVED = (("c7to8_version", "integer"), ("c7to8_call_fn", "text"))
 

@@ -8,6 +8,7 @@ transaction, so the C8 rows and their tracking rows commit together.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -272,13 +273,13 @@ class Tracking:
         return out
 
     def skip_reasons(self, type_: EntityType | None = None) -> dict[str, int]:
-        """Skip reason -> count (only meaningful with save-skip-reason)."""
-        t = self.table
-        q = select(t.c.SKIP_REASON, func.count()).where(t.c.C8_KEY.is_(None)).group_by(t.c.SKIP_REASON)
-        if type_ is not None:
-            q = q.where(t.c["TYPE"] == type_.name)
-        with self.engine.connect() as conn:
-            return {str(r[0]): int(r[1]) for r in conn.execute(q)}
+        """Skip reason -> count, over one type or all (only meaningful with save-skip-reason; an unsaved
+        reason is the text "None")."""
+        out: Counter[str] = Counter()
+        for reasons in self.skip_counts(type_).values():
+            for reason, n in reasons.items():
+                out[str(reason)] += n
+        return dict(out)
 
     # ---------------------------------------------------------------- writes
     def insert(self, conn: Connection, rows: Sequence[TrackRow]) -> None:
