@@ -179,7 +179,8 @@ def instance_map(names: Names) -> tuple[str, ...]:
     return (f"DROP TABLE IF EXISTS pg_temp.{PIMAP}",
             f"CREATE TEMP TABLE {PIMAP} AS SELECT NULL::text AS c7_id, process_instance_key AS k,"
             f" partition_id, end_date, version FROM {pi} WITH NO DATA",
-            f"CREATE UNIQUE INDEX {PIMAP}_id ON {PIMAP} (c7_id)")
+            f"CREATE UNIQUE INDEX {PIMAP}_id ON {PIMAP} (c7_id)",  # for remember's ON CONFLICT
+            f"CREATE INDEX {PIMAP}_probe ON {PIMAP} USING hash (c7_id)")  # the probes: a third cheaper
 
 
 def _remember(only_migrated: bool) -> str:
