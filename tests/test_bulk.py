@@ -37,13 +37,15 @@ def _lane_counts(stdout: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-@pytest.mark.parametrize(("zone", "workers", "bench", "reasons"),
-                         [("UTC", "1", 0, True), ("Europe/Berlin", "2", 0, True), ("UTC", "2", 90, True),
-                          ("UTC", "1", 90, False)])
+@pytest.mark.parametrize(("zone", "workers", "bench", "reasons", "map_rows"),
+                         [("UTC", "1", 0, True, 1_000_000), ("Europe/Berlin", "2", 0, True, 0),
+                          ("UTC", "2", 90, True, 1_000_000), ("UTC", "1", 90, False, 100)])
 def test_set_based_lane_writes_the_rows_of_the_row_by_row_pipeline(tmp_path: Path, zone: str, workers: str,
-                                                                   bench: int, reasons: bool) -> None:
+                                                                   bench: int, reasons: bool, map_rows: int) -> None:
     """`bench`: the harness's bench instances (many alike: Spin JSON and bytes values in every one)
-    besides identity data, instead of every scenario. `reasons`: camunda.migrator.save-skip-reason."""
+    besides identity data, instead of every scenario. `reasons`: camunda.migrator.save-skip-reason.
+    `map_rows`: c7to8.set-based-map-rows; 0: no session maps, 100: full after a few chunks (rows
+    found in the maps and rows resolved from the tracking table in one run)."""
     data = {"scenarios": "identity", "instances": bench} if bench else {}
     with history_pair("postgresql", tmp_path, **data) as pair, reference_and_second_target(
             pair, "c8s", reference={"c7to8.set-based": False, "c7to8.time-zone": zone,
@@ -52,7 +54,8 @@ def test_set_based_lane_writes_the_rows_of_the_row_by_row_pipeline(tmp_path: Pat
                                 target.url.render_as_string(hide_password=False),
                                 "camunda.migrator.save-skip-reason": reasons,
                                 "c7to8.batch-size": 50, "c7to8.time-zone": zone,
-                                "c7to8.set-based-chunk": 40, "logging.level.root": "INFO"})
+                                "c7to8.set-based-chunk": 40, "c7to8.set-based-map-rows": map_rows,
+                                "logging.level.root": "INFO"})
         run = pair.run("--history", "--workers", workers, config=config)
         assert run.returncode == 0, run.stderr[-3000:]
         # small chunks: rows wait across chunks. No Camunda 8 REST listens: the document store is

@@ -98,11 +98,13 @@ class BulkLane:
     def __init__(self, m: HistoryMigrator) -> None:
         self.m = m
         self.chunk = m.config.extras.set_based_chunk
+        self.map_rows = m.config.extras.set_based_map_rows
         self._sql: dict[HistoryType, BulkSql | None] = {}
         self._called: BulkSql | None = None  # called process instances, once their call activity is migrated
         self._types: dict[str, dict[str, str]] = {}  # C7 table -> its columns' types (staging tables)
-        #: the lane's own Camunda 8 connection, kept from pass to pass: its session holds c7to8_pimap
+        #: the lane's own Camunda 8 connection, kept from pass to pass: its session holds the maps
         self._held: Any = None
+        self._mapped: dict[str, int] = {}  # rows put into each session map on _held (at most about map_rows)
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
@@ -302,7 +304,7 @@ class BulkLane:
     # ------------------------------------------------------------------ running
     def _connection(self) -> Any:
         """The lane's Camunda 8 connection (raw, pooled), the same from pass to pass, so that the
-        process instances it migrated stay in its session's c7to8_pimap (bulk_sql.instance_map)."""
+        process instances and flow nodes it migrated stay in its session's maps (bulk_sql.session_maps)."""
         raw = self._held
         if raw is not None:
             if _broken(raw):
@@ -321,9 +323,10 @@ class BulkLane:
                 except psycopg.errors.InvalidParameterValue:  # temporary tables used before: keep what it has
                     conn.rollback()
                 with conn.cursor() as cur:
-                    for statement in bulk_sql.instance_map(self._names()):
+                    for statement in bulk_sql.session_maps(self._names()):
                         cur.execute(statement)
                 conn.commit()
+                self._mapped = {}
             except BaseException:
                 _release(raw)
                 raise
@@ -356,7 +359,7 @@ class BulkLane:
             if not _broken(raw):
                 driver.rollback()
                 with driver.cursor() as cur:
-                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{bulk_sql.PIMAP}")
+                    cur.execute(f"DROP TABLE IF EXISTS pg_temp.{bulk_sql.PIMAP}, pg_temp.{bulk_sql.FNMAP}")
                 driver.commit()
         except psycopg.Error:
             log.debug("dropping the instance map failed; the connection is discarded", exc_info=True)
@@ -388,7 +391,7 @@ class BulkLane:
                     with dst.cursor() as cur:
                         cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
                         if sql.remember is not None:  # the later passes probe it: statistics, or seq scans
-                            cur.execute(f"ANALYZE {bulk_sql.PIMAP}")
+                            cur.execute(f"ANALYZE {sql.remember[0]}")
                     dst.commit()
                 except psycopg.Error as exc:  # a lost connection: reported like any other database error
                     raise OperationalError(f"set-based {h.type.display}", None, exc) from exc
@@ -486,8 +489,9 @@ class BulkLane:
             cur.execute(insert, params)
             written += max(cur.rowcount, 0)
         cur.execute(sql.track, params)
-        if sql.remember is not None:
-            cur.execute(sql.remember, params)
+        if sql.remember is not None and self._mapped.get(sql.remember[0], 0) < self.map_rows:
+            cur.execute(sql.remember[1], params)  # a bounded map: past map_rows, rows resolve as without it
+            self._mapped[sql.remember[0]] = self._mapped.get(sql.remember[0], 0) + max(cur.rowcount, 0)
         return written
 
     def _process_derived(self, table: Any) -> list[Any]:

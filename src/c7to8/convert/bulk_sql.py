@@ -68,8 +68,8 @@ class BulkSql:
     #: (tracked as skipped; the inserts leave it out)
     skips: bool = False
     setup: tuple[str, ...] = ()  # run once on the Camunda 8 connection before the first chunk (pg_temp functions)
-    #: after the inserts: INSERT INTO c7to8_pimap the process instances this chunk migrated (instance_map)
-    remember: str | None = None
+    #: after the inserts: (session map, INSERT INTO it what this chunk migrated) (session_maps)
+    remember: tuple[str, str] | None = None
 
 
 def _q(name: str) -> str:
@@ -163,31 +163,50 @@ def _track_skips(names: Names, t: HistoryType, params: dict[str, Any], partition
 
 INST = "c7to8_inst"
 PIMAP = "c7to8_pimap"
+FNMAP = "c7to8_fnmap"
 
 
-def instance_map(names: Names) -> tuple[str, ...]:
-    """The session's map of the process instances this lane migrated (made anew when the lane takes a
-    connection: one returned to the pool may still hold an earlier run's).
+#: flow-node types the session's flow-node map keeps: activities (later rows refer to them: user tasks,
+#: decisions, called instances, local variables, nested scopes), not events or gateways
+MAPPED_FLOW_NODE_TYPES = tuple(sorted({v for v in ACTIVITY_TYPES.values()
+                                       if not v.endswith(("_EVENT", "_GATEWAY"))}))
+
+
+def session_maps(names: Names) -> tuple[str, ...]:
+    """The session's maps of what this lane migrated (made anew when the lane takes a connection: one
+    returned to the pool may still hold an earlier run's).
 
     c7to8_pimap(c7_id, k, partition_id, end_date, version): the C7 id, the C8 key, partition, END_DATE
     and VERSION of each process instance the lane's own connection migrated in this run (``remember``).
     Later types resolve their instances here by two probes of a small local index instead of four of
     the tracking table and PROCESS_INSTANCE. An instance not in it (migrated row by row, by another
     worker, or by an earlier run) is resolved as before.
+
+    c7to8_fnmap(c7_id, k, flow_node_id): the same for flow nodes of MAPPED_FLOW_NODE_TYPES, probed
+    before the tracking table wherever a row refers to a flow node (``_flow_node_key``).
     """
     pi = names.c8["PROCESS_INSTANCE"]
     return (f"DROP TABLE IF EXISTS pg_temp.{PIMAP}",
             f"CREATE TEMP TABLE {PIMAP} AS SELECT NULL::text AS c7_id, process_instance_key AS k,"
             f" partition_id, end_date, version FROM {pi} WITH NO DATA",
             f"CREATE UNIQUE INDEX {PIMAP}_id ON {PIMAP} (c7_id)",  # for remember's ON CONFLICT
-            f"CREATE INDEX {PIMAP}_probe ON {PIMAP} USING hash (c7_id)")  # the probes: a third cheaper
+            f"CREATE INDEX {PIMAP}_probe ON {PIMAP} USING hash (c7_id)",  # the probes: a third cheaper
+            f"DROP TABLE IF EXISTS pg_temp.{FNMAP}",
+            f"CREATE TEMP TABLE {FNMAP} (c7_id text NOT NULL, k bigint NOT NULL, flow_node_id text)",
+            f"CREATE INDEX {FNMAP}_probe ON {FNMAP} USING hash (c7_id)")
 
 
-def _remember(only_migrated: bool) -> str:
+def _remember(only_migrated: bool) -> tuple[str, str]:
     """The chunk's migrated process instances into c7to8_pimap (key: %(base)s + rn, as inserted)."""
-    return (f"INSERT INTO {PIMAP} (c7_id, k, partition_id, end_date, version)"
-            f" SELECT id_, %(base)s + rn, partition_id, end_date, version FROM {CONV}"
-            + (" WHERE skip IS NULL" if only_migrated else "") + " ON CONFLICT (c7_id) DO NOTHING")
+    return PIMAP, (f"INSERT INTO {PIMAP} (c7_id, k, partition_id, end_date, version)"
+                   f" SELECT id_, %(base)s + rn, partition_id, end_date, version FROM {CONV}"
+                   + (" WHERE skip IS NULL" if only_migrated else "") + " ON CONFLICT (c7_id) DO NOTHING")
+
+
+def _remember_flow_nodes() -> tuple[str, str]:
+    """The chunk's flow nodes of MAPPED_FLOW_NODE_TYPES into c7to8_fnmap (every c7to8_conv row is migrated)."""
+    return FNMAP, (f"INSERT INTO {FNMAP} (c7_id, k, flow_node_id) SELECT id_, %(base)s + rn, flow_node_id"
+                   f" FROM {CONV} WHERE type = ANY(%(mapped_types)s)")
 
 
 def _instances(names: Names, with_definition: bool = False) -> str:
@@ -198,7 +217,7 @@ def _instances(names: Names, with_definition: bool = False) -> str:
     and VERSION; with a definition: pd_key, the migrated process definition whose C8 row is present.
     Only index probes per distinct instance (LATERAL and scalar subqueries): no join order for the
     planner to get wrong. Instances whose instance and root this session migrated come from
-    c7to8_pimap (instance_map); the others are looked up in the tracking table and PROCESS_INSTANCE,
+    c7to8_pimap (session_maps); the others are looked up in the tracking table and PROCESS_INSTANCE,
     where a root instance's own probes serve as its root's.
     """
     pi = names.c8["PROCESS_INSTANCE"]
@@ -248,6 +267,12 @@ def _lookup(names: Names, t: HistoryType, c7_id: str) -> str:
     """The migrated key of (t, c7_id) from the tracking table, as a scalar subquery (evaluated only when needed)."""
     return (f"(SELECT {_key('x')} FROM {names.mapping} x WHERE x.type = '{t.name}' AND x.c7_id = {c7_id}"
             f" AND x.c8_key IS NOT NULL)")
+
+
+def _flow_node_key(names: Names, c7_id: str) -> str:
+    """The migrated key of the flow node `c7_id`: from the session's c7to8_fnmap, else the tracking table."""
+    return (f"COALESCE((SELECT m.k FROM {FNMAP} m WHERE m.c7_id = {c7_id} LIMIT 1),"
+            f" {_lookup(names, HistoryType.HISTORY_FLOW_NODE, c7_id)})")
 
 
 PDEF = "c7to8_pd"
@@ -302,7 +327,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         f" replace(s.act_id_, %(mi)s, '') AS flow_node_id, s.act_name_ AS flow_node_name,"
         f" r.pim_key, r.pd_key, r.root_key, r.partition_id,"
         f" (CASE WHEN s.parent_act_inst_id_ = s.proc_inst_id_ THEN r.pim_key"
-        f" ELSE {_lookup(names, t, 's.parent_act_inst_id_')} END) AS scope_key,"
+        f" ELSE {_flow_node_key(names, 's.parent_act_inst_id_')} END) AS scope_key,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
         f" {type_case} AS type,"
         f" CASE WHEN s.end_time_ IS NOT NULL AND s.act_inst_state_ IS DISTINCT FROM {CANCELED}"
@@ -336,9 +361,10 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
         ("NUM_SUBPROCESS_INCIDENTS", "NULL"),
         ("PARTITION_ID", "partition_id"),
     ])
+    params["mapped_types"] = list(MAPPED_FLOW_NODE_TYPES)
     return BulkSql(t, "START_TIME_", FLOW_NODE_STAGE, _instances(names, True), conv, (insert,), _track(names, t),
                    params, repeat=f"SELECT 1 FROM {STAGE} s JOIN {CONV} c ON c.id_ = s.parent_act_inst_id_ LIMIT 1",
-                   calls=True)
+                   calls=True, remember=_remember_flow_nodes())
 
 
 def _fits(exprs: Mapping[str, str], lengths: Mapping[str, int | None]) -> str:
@@ -540,7 +566,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
         f"SELECT s.id_, s.create_time_, {c8_date('s.create_time_')} AS create_time, s.name_,"
         f" r.pim_key, r.root_key, r.partition_id,"
         f" (CASE WHEN s.act_inst_id_ = s.proc_inst_id_ THEN r.pim_key ELSE COALESCE("
-        f"{_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')},"
+        f"{_flow_node_key(names, 's.act_inst_id_')},"
         f" {_lookup(names, HistoryType.HISTORY_PROCESS_INSTANCE, 's.act_inst_id_')}) END) AS scope_key,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
         f" {pick('type')} AS type, {pick('value')} AS var_value, {pick('long')} AS long_value,"
@@ -616,7 +642,7 @@ def user_task(names: Names, lengths: Mapping[str, Mapping[str, int | None]], sta
         f" COALESCE({c8_date('s.end_time_')}, r.pi_end) AS completion_date, {state} AS state,"
         f" {c8_date('s.due_date_')} AS due_date, {c8_date('s.follow_up_date_')} AS follow_up_date,"
         f" r.pim_key, r.pd_key, r.root_key, r.partition_id, r.pi_version,"
-        f" {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')} AS element_key"
+        f" {_flow_node_key(names, 's.act_inst_id_')} AS element_key"
         f" FROM {STAGE} s"
         + _join_instances(with_definition=True)
         + " WHERE s.case_inst_id_ IS NULL AND s.proc_def_key_ IS NOT NULL AND s.task_state_ = ANY(%(states)s)"
@@ -852,7 +878,9 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         f" FROM {STAGE} s"
         + _join_instances(with_definition=True)
         + " LEFT JOIN c7to8_dd dd ON dd.c7_id = s.dec_def_id_"
-        f" LEFT JOIN LATERAL (SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
+        f" LEFT JOIN LATERAL (SELECT m.k AS flow_node_instance_key, m.flow_node_id FROM {FNMAP} m"
+        f" WHERE m.c7_id = s.act_inst_id_ UNION ALL"  # the session's map first; the rest only without a hit
+        f" SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
         f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}"
         f" LIMIT 1) fn ON TRUE"  # LIMIT: kept a probe per row, never a hash join over the whole table
         f" WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0 AND {known}"
@@ -1026,7 +1054,7 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
         f" WHERE s.super_process_instance_id_ IS NOT NULL AND s.root_proc_inst_id_ <> s.id_"
         f" AND s.c7to8_call_fn IS NOT NULL AND {conditions} AND {_tracked(names, t)}"
         f" AND {present('s.super_process_instance_id_')} AND {present('s.root_proc_inst_id_')}"
-        f" AND {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.c7to8_call_fn')} IS NULL OFFSET 0) s"
+        f" AND {_flow_node_key(names, 's.c7to8_call_fn')} IS NULL OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL"
     )
     key = "%(base)s + rn"
@@ -1066,7 +1094,6 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
     select_list, conditions = _pi_base(names, lengths, states, legacy_tag, legacy_variable, ttl_hours, ttl_exact,
                                        params)
     pi = names.c8["PROCESS_INSTANCE"]
-    fn_t = HistoryType.HISTORY_FLOW_NODE
 
     def migrated(c7_id: str, alias: str) -> str:
         return (f" JOIN LATERAL (SELECT {_key('x')} AS k, x.partition_id FROM {names.mapping} x"
@@ -1079,7 +1106,7 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
         f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
         f"SELECT {select_list}, p.process_instance_key AS parent_key, p.tree_path AS parent_tree_path,"
         f" r.process_instance_key AS root_key, rm.partition_id,"
-        f" {_lookup(names, fn_t, 's.c7to8_call_fn')} AS parent_element_key"
+        f" {_flow_node_key(names, 's.c7to8_call_fn')} AS parent_element_key"
         f" FROM {CALLED_STAGE} s"
         + migrated("s.super_process_instance_id_", "p") + migrated("s.root_proc_inst_id_", "r")
         + _join_definitions()
