@@ -240,6 +240,46 @@ def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]], fl
     return sum(s for _, s in per.values()), per, cpu
 
 
+def physical_limit_split(c8_url: URL, connections: int) -> tuple[float, float]:
+    """The same load split over `connections` concurrent connections (table by table, each connection
+    taking the heap pages whose number modulo `connections` is its own): wall and busy CPU seconds.
+
+    Not the target's reference (that is one connection), but the machine's own answer to "how much
+    do concurrent writers of the same tables gain here".
+    """
+    eng = create_engine(c8_url, pool_size=connections + 1)
+    try:
+        with eng.connect() as c:
+            tables = [str(r[0]) for r in c.execute(text(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND n_live_tup > 0"
+                " AND relname NOT LIKE 'bench_copy_%' ORDER BY relname"))]
+        copies = {t: f"bench_split_{t}"[:63] for t in tables}
+        with eng.begin() as c:
+            for t, copy in copies.items():
+                c.execute(text(f'DROP TABLE IF EXISTS "{copy}"'))
+                c.execute(text(f'CREATE TABLE "{copy}" (LIKE "{t}" INCLUDING ALL)'))
+
+        def load(k: int) -> None:
+            with eng.begin() as c:
+                for t, copy in copies.items():
+                    c.execute(text(f'INSERT INTO "{copy}" SELECT * FROM "{t}"'
+                                   f" WHERE ((ctid::text::point)[0])::bigint % {connections} = {k}"))
+
+        threads = [threading.Thread(target=load, args=(k,)) for k in range(connections)]
+        t0, busy0 = time.monotonic(), machine_busy_seconds()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall, cpu = time.monotonic() - t0, machine_busy_seconds() - busy0
+        with eng.begin() as c:
+            for copy in copies.values():
+                c.execute(text(f'DROP TABLE "{copy}"'))
+    finally:
+        eng.dispose()
+    return wall, cpu
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -273,6 +313,8 @@ class Result:
     machine: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     dask: str | None = None  # --dask: the scheduler address, or local:N
+    #: --split-load N: the plain load over N concurrent connections (wall, busy CPU seconds)
+    split_load: dict[str, float] = field(default_factory=dict)
 
 
 def machine(admin: URL) -> dict[str, Any]:
@@ -311,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--admin-url", default=None, help="PostgreSQL superuser URL (default: the test bed)")
     ap.add_argument("--profile", choices=("pyinstrument", "py-spy"), default=None,
                     help="profile the CLI run (writes bench/results/profile-N.*)")
+    ap.add_argument("--split-load", type=int, default=0, metavar="N",
+                    help="also time the plain load over N concurrent connections (what N writers gain here)")
     ap.add_argument("--keep", action="store_true", help="keep the C7 and C8 databases of this run")
     ap.add_argument("--json", type=Path, default=None, help="also write the result as JSON to this file")
     ns = ap.parse_args(argv)
@@ -374,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
         c8_total = sum(n for t, n in counts.items() if t not in ("migration_mapping", "c7to8_key_sequence"))
         log("timing PostgreSQL's own load of the same rows")
         db_load, per_table, db_load_cpu = physical_limit(c8_url)
+        split: dict[str, float] = {}
+        if ns.split_load > 1:
+            log(f"timing the same load over {ns.split_load} connections")
+            split_wall, split_cpu = physical_limit_split(c8_url, ns.split_load)
+            split = {"connections": ns.split_load, "seconds": round(split_wall, 2), "cpu_seconds": round(split_cpu, 1)}
         c7_rows = {t: n for t, n in meta["c7_rows"].items()}
         pis = c7_rows.get("act_hi_procinst", 0)
         c7_read = int(per_type.get("total", {}).get("read", 0))
@@ -389,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu_seconds=round(st.machine_cpu_seconds, 1), cli_cpu_seconds=round(st.cpu_seconds, 1),
             db_load_cpu_seconds=round(db_load_cpu, 1),
             machine=machine(admin), command="python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
-            dask=ns.dask,
+            dask=ns.dask, split_load=split,
         )
         report(res)
         out = ns.json or work / "result.json"
@@ -425,6 +474,10 @@ def report(r: Result) -> None:
     if r.cpu_seconds:
         p(f"CPU seconds (whole machine)   {r.cpu_seconds:,.1f} (c7to8 processes {r.cli_cpu_seconds:,.1f}, the rest "
           f"mostly PostgreSQL {r.cpu_seconds - r.cli_cpu_seconds:,.1f}); plain load {r.db_load_cpu_seconds:,.1f}")
+    if r.split_load:
+        p(f"the same load, {int(r.split_load['connections'])} connections {r.split_load['seconds']:,.2f} s "
+          f"({r.db_load_seconds / r.split_load['seconds']:.2f}x faster than one; "
+          f"{r.split_load['cpu_seconds']:,.1f} CPU seconds)")
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ class ExtrasConfig:
     set_based: bool = True  # c7to8.set-based: flow nodes and variables converted inside PostgreSQL (c7to8.bulk)
     set_based_chunk: int = 25_000  # c7to8.set-based-chunk: C7 rows staged and converted per transaction
     #: c7to8.set-based-map-rows: rows the lane's session keeps per map of what it migrated (bulk_sql.session_maps)
-    set_based_map_rows: int = 1_000_000
+    set_based_map_rows: int = 750_000
 
 
 @dataclass(frozen=True)
@@ -494,7 +494,7 @@ def build_config(raw: Mapping[str, object], source: str | None = None) -> Config
         log_format=g.choice("c7to8.log-format", ("text", "json"), "text"),
         set_based=g.flag("c7to8.set-based", True),
         set_based_chunk=g.integer("c7to8.set-based-chunk", 25_000, minimum=1),
-        set_based_map_rows=g.integer("c7to8.set-based-map-rows", 1_000_000, minimum=0),
+        set_based_map_rows=g.integer("c7to8.set-based-map-rows", 750_000, minimum=0),
     )
     return Config(
         page_size=page_size,

@@ -178,3 +178,13 @@ def test_may_heal_in_sql_agrees_with_python(conn: psycopg.Connection[tuple[objec
     for reason in reasons:
         row = conn.execute(f"SELECT {may_heal_sql('r.x')} FROM (SELECT %s::text AS x) r", (reason,)).fetchone()
         assert row is not None and row[0] is may_heal(reason), reason
+
+
+def test_the_flow_node_map_keeps_types_the_flow_node_conversion_writes() -> None:
+    """c7to8_fnmap is filled by the C8 TYPE the flow-node SQL computes: every mapped type must be one of them."""
+    from c7to8.convert.bulk_sql import MAPPED_FLOW_NODE_TYPES
+    from c7to8.convert.flow_node import ACTIVITY_TYPES
+
+    assert MAPPED_FLOW_NODE_TYPES
+    assert set(MAPPED_FLOW_NODE_TYPES) <= set(ACTIVITY_TYPES.values())
+    assert {"USER_TASK", "BUSINESS_RULE_TASK", "CALL_ACTIVITY"} <= set(MAPPED_FLOW_NODE_TYPES)

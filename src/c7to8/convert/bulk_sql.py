@@ -166,10 +166,11 @@ PIMAP = "c7to8_pimap"
 FNMAP = "c7to8_fnmap"
 
 
-#: flow-node types the session's flow-node map keeps: activities (later rows refer to them: user tasks,
-#: decisions, called instances, local variables, nested scopes), not events or gateways
-MAPPED_FLOW_NODE_TYPES = tuple(sorted({v for v in ACTIVITY_TYPES.values()
-                                       if not v.endswith(("_EVENT", "_GATEWAY"))}))
+#: flow-node types the session's flow-node map keeps: those later set-based rows refer to (user tasks,
+#: decisions, called instances, nested scopes). Other flow nodes (a service task with local variables)
+#: are found in the tracking table, as without the map: the map stays small enough for temp_buffers
+MAPPED_FLOW_NODE_TYPES = ("AD_HOC_SUB_PROCESS", "BUSINESS_RULE_TASK", "CALL_ACTIVITY", "MULTI_INSTANCE_BODY",
+                          "SUB_PROCESS", "USER_TASK")
 
 
 def session_maps(names: Names) -> tuple[str, ...]:
@@ -841,15 +842,18 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     def value(kinds: Mapping[str, _Kind]) -> str:  # the value's JSON text ('null' for a null value)
         return f"COALESCE({_pick(kinds, 'x.var_type_', 'value')}, 'null')"
 
-    def all_ok(col: str, kinds: Mapping[str, _Kind], output: bool) -> str:
+    def all_ok(col: str, kinds: Mapping[str, _Kind]) -> str:  # the inputs
         ok = (f"x.bytearray_id_ IS NULL AND {_pick(kinds, 'x.var_type_', 'ok', 'FALSE')}"
               f" AND char_length({value(kinds)}) <= %(char_size)s")
-        return f"NOT EXISTS (SELECT 1 FROM {_recordset(col, output)} WHERE NOT ({ok}))"
+        return f"NOT EXISTS (SELECT 1 FROM {_recordset(col, False)} WHERE NOT ({ok}))"
 
-    result = (f"(SELECT CASE count(*) WHEN 0 THEN 'null' WHEN 1 THEN min(o.v)"
-              f" ELSE '[' || string_agg(o.v, ',' ORDER BY o.rule_order_, o.clause_id_) || ']' END"
-              f" FROM (SELECT {value(outs)} AS v, x.rule_order_, x.clause_id_"
-              f" FROM {_recordset('s.c7to8_out', True)}) o)")
+    # the outputs read once: whether all are convertible (as all_ok: a NULL test is no failure) and the result
+    outputs = (f" LEFT JOIN LATERAL (SELECT bool_and(o.ok AND char_length(o.v) <= %(char_size)s) AS ok,"
+               f" CASE count(*) WHEN 0 THEN 'null' WHEN 1 THEN min(o.v)"
+               f" ELSE '[' || string_agg(o.v, ',' ORDER BY o.rule_order_, o.clause_id_) || ']' END AS result"
+               f" FROM (SELECT {value(outs)} AS v, x.bytearray_id_ IS NULL"
+               f" AND {_pick(outs, 'x.var_type_', 'ok', 'FALSE')} AS ok, x.rule_order_, x.clause_id_"
+               f" FROM {_recordset('s.c7to8_out', True)}) o) dout ON TRUE")
     dtype = ("(SELECT d.t FROM unnest(%(dd_ids)s::text[], %(dd_keys)s::text[], %(dd_types)s::text[]) AS d(i, k, t)"
              " WHERE d.i = s.dec_def_id_)")
     known = ("EXISTS (SELECT 1 FROM unnest(%(dd_ids)s::text[], %(dd_keys)s::text[]) AS d(i, k)"
@@ -872,7 +876,7 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         f" %(legacy)s || s.dec_def_key_ AS decision_definition_id,"
         f" COALESCE(%(legacy)s || s.dec_req_key_, dd.decision_requirements_id) AS decision_requirements_id,"
         f" dd.decision_definition_key AS dd_key, dd.decision_requirements_key AS drd_key,"
-        f" fn.flow_node_instance_key AS fn_key, fn.flow_node_id, {dtype} AS type, {result} AS result,"
+        f" fn.flow_node_instance_key AS fn_key, fn.flow_node_id, {dtype} AS type, dout.result,"
         f" {cleanup} AS cleanup_date, {_tenant('s.tenant_id_')} AS tenant_id, s.dec_def_id_,"
         f" r.pim_key, r.pd_key, r.root_key, r.partition_id"
         f" FROM {STAGE} s"
@@ -883,18 +887,20 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         f" SELECT f.flow_node_instance_key, f.flow_node_id FROM {fn_t} f"
         f" WHERE f.flow_node_instance_key = {_lookup(names, HistoryType.HISTORY_FLOW_NODE, 's.act_inst_id_')}"
         f" LIMIT 1) fn ON TRUE"  # LIMIT: kept a probe per row, never a hash join over the whole table
-        f" WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0 AND {known}"
-        f" AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s) AND {fits} AND {stable}"
-        f" AND {all_ok('s.c7to8_in', ins, False)} AND {all_ok('s.c7to8_out', outs, True)}"
+        + outputs
+        + " WHERE s.proc_def_key_ IS NOT NULL AND s.collect_value_ IS NULL AND s.c7to8_children = 0"
+        f" AND {known} AND (s.removal_time_ IS NOT NULL OR %(ttl_exact)s) AND {fits} AND {stable}"
+        f" AND {all_ok('s.c7to8_in', ins)} AND dout.ok IS NOT FALSE"
         f" AND {_tracked(names, t)} OFFSET 0) s"
         f" WHERE pd_key IS NOT NULL AND partition_id IS NOT NULL AND dd_key IS NOT NULL AND fn_key IS NOT NULL"
         f" AND char_length(result) <= %(char_size)s"
     )
     key = "%(base)s + rn"
     instance_id = f"({key})::text || '-1'"
-    rule_index = ("(CASE WHEN c.type = 'DECISION_TABLE' AND x.rule_id_ <> '' THEN COALESCE((SELECT u.n FROM"
-                  " unnest(%(rule_dds)s::text[], %(rule_ids)s::text[], %(rule_ns)s::integer[]) AS u(d, i, n)"
-                  " WHERE u.d = c.dec_def_id_ AND u.i = x.rule_id_), 1) ELSE 1 END)")
+    # the rules' positions (one per decision and rule id: DecisionModels) joined by hash, not unnested per row
+    rule_index = "(CASE WHEN c.type = 'DECISION_TABLE' AND x.rule_id_ <> '' THEN COALESCE(u.n, 1) ELSE 1 END)"
+    rules = (" LEFT JOIN unnest(%(rule_dds)s::text[], %(rule_ids)s::text[], %(rule_ns)s::integer[]) AS u(d, i, n)"
+             " ON u.d = c.dec_def_id_ AND u.i = x.rule_id_")
     inserts = (
         _insert(names.c8["DECISION_INSTANCE"], [
             ("DECISION_INSTANCE_ID", instance_id),
@@ -928,7 +934,7 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
         f"INSERT INTO {names.c8['DECISION_INSTANCE_OUTPUT']}"
         f" (decision_instance_id, output_id, output_name, output_value, rule_id, rule_index, full_output_value)"
         f" SELECT {instance_id}, x.id_, x.clause_name_, {value(outs)}, x.rule_id_, {rule_index}, NULL"
-        f" FROM {CONV} c, {_recordset('c.c7to8_out', True)}",
+        f" FROM {CONV} c CROSS JOIN LATERAL {_recordset('c.c7to8_out', True)}{rules}",
     )
     return BulkSql(t, "EVAL_TIME_", DECISION_STAGE, _instances(names, True), conv, inserts, _track(names, t), params,
                    derived=DECISION_DERIVED)
