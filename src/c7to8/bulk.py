@@ -85,7 +85,9 @@ STAGES = {PI: bulk_sql.PROCESS_STAGE, FN: bulk_sql.FLOW_NODE_STAGE, VAR: bulk_sq
           UT: bulk_sql.USER_TASK_STAGE, JOB: bulk_sql.JOB_STAGE, DI: bulk_sql.DECISION_STAGE}
 OBJECT_JSON = "spin://application/json"  # the C7 serializer of objects in JSON format
 MAX_DECISION_DEFINITIONS = 10_000  # DMN facts passed as statement parameters
-TEMP_BUFFERS = "128MB"  # the lane's session: staging tables and c7to8_pimap (allocated as used)
+#: the lane's session: staging tables and the two maps (at most c7to8.set-based-map-rows rows each, about
+#: 110 bytes a row with its index); allocated as used. Past it, PostgreSQL evicts pages to temporary files
+TEMP_BUFFERS = "256MB"
 #: the Camunda 7 reading transaction: exact dates and floats in the COPY text; no parallel workers
 #: (the lane's own workers keep the cores busy; the sort's helpers only add CPU for their hand-over)
 SOURCE_SETTINGS = ("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3;"
