@@ -352,7 +352,7 @@ class BulkLane:
             _release(src_raw)
 
     def close(self) -> None:
-        """Drop the session's instance map and give the held connection back to the pool."""
+        """Drop the session's maps and give the held connection back to the pool."""
         if self._held is None:
             return
         raw, self._held = self._held, None
@@ -364,7 +364,7 @@ class BulkLane:
                     cur.execute(f"DROP TABLE IF EXISTS pg_temp.{bulk_sql.PIMAP}, pg_temp.{bulk_sql.FNMAP}")
                 driver.commit()
         except psycopg.Error:
-            log.debug("dropping the instance map failed; the connection is discarded", exc_info=True)
+            log.debug("dropping the session maps failed; the connection is discarded", exc_info=True)
             raw.invalidate()
             return
         _release(raw)
