@@ -209,6 +209,21 @@ def parse_summary(stdout: str) -> dict[str, dict[str, float]]:
 # ----------------------------------------------------------------------------- the physical limit
 
 
+def _loaded_tables(c: Any) -> list[str]:
+    """The tables of the C8 database the run wrote rows into (not the bench's own copies)."""
+    return [str(r[0]) for r in c.execute(text(
+        "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND n_live_tup > 0"
+        " AND relname NOT LIKE 'bench\\_%' ORDER BY relname"))]
+
+
+def _empty_copy(c: Any, table: str, prefix: str) -> str:
+    """A new empty copy of `table` with its indexes (LIKE ... INCLUDING ALL); its name."""
+    copy = f"{prefix}{table}"[:63]
+    c.execute(text(f'DROP TABLE IF EXISTS "{copy}"'))
+    c.execute(text(f'CREATE TABLE "{copy}" (LIKE "{table}" INCLUDING ALL)'))
+    return copy
+
+
 def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]], float]:
     """Seconds PostgreSQL needs to load the final C8 and tracking rows into empty indexed copies; the
     per-table figures; the machine's busy CPU seconds meanwhile."""
@@ -217,17 +232,12 @@ def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]], fl
     cpu = 0.0
     try:
         with eng.connect() as c:
-            tables = [str(r[0]) for r in c.execute(text(
-                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND n_live_tup > 0 "
-                "ORDER BY relname"))]
-            counts = {t: int(c.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() or 0) for t in tables}
+            counts = {t: int(c.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() or 0) for t in _loaded_tables(c)}
         for t, n in counts.items():
             if n == 0:
                 continue
-            copy = f"bench_copy_{t}"[:63]
             with eng.begin() as c:
-                c.execute(text(f'DROP TABLE IF EXISTS "{copy}"'))
-                c.execute(text(f'CREATE TABLE "{copy}" (LIKE "{t}" INCLUDING ALL)'))
+                copy = _empty_copy(c, t, "bench_copy_")
             t0, busy0 = time.monotonic(), machine_busy_seconds()
             with eng.begin() as c:
                 c.execute(text(f'INSERT INTO "{copy}" SELECT * FROM "{t}"'))
@@ -249,15 +259,8 @@ def physical_limit_split(c8_url: URL, connections: int) -> tuple[float, float]:
     """
     eng = create_engine(c8_url, pool_size=connections + 1)
     try:
-        with eng.connect() as c:
-            tables = [str(r[0]) for r in c.execute(text(
-                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND n_live_tup > 0"
-                " AND relname NOT LIKE 'bench_copy_%' ORDER BY relname"))]
-        copies = {t: f"bench_split_{t}"[:63] for t in tables}
         with eng.begin() as c:
-            for t, copy in copies.items():
-                c.execute(text(f'DROP TABLE IF EXISTS "{copy}"'))
-                c.execute(text(f'CREATE TABLE "{copy}" (LIKE "{t}" INCLUDING ALL)'))
+            copies = {t: _empty_copy(c, t, "bench_split_") for t in _loaded_tables(c)}
 
         def load(k: int) -> None:
             with eng.begin() as c:

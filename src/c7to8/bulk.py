@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import select as _select
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -106,7 +107,7 @@ class BulkLane:
         self._types: dict[str, dict[str, str]] = {}  # C7 table -> its columns' types (staging tables)
         #: the lane's own Camunda 8 connection, kept from pass to pass: its session holds the maps
         self._held: Any = None
-        self._mapped: dict[str, int] = {}  # rows put into each session map on _held (at most about map_rows)
+        self._mapped: Counter[str] = Counter()  # rows put into each session map on _held (at most about map_rows)
         self.off = self._off_reason()
         self.skipped_in_sql = 0  # of the type being migrated: skips the SQL recorded (reason certain)
         if self.off is not None:
@@ -318,7 +319,7 @@ class BulkLane:
             raw = self.m.c8.raw_connection()
             try:
                 conn: Any = raw.driver_connection
-                try:  # the staging tables and the map live in local buffers; 8 MB (the default) spills
+                try:  # the staging tables and the maps live in local buffers; 8 MB (the default) spills
                     with conn.cursor() as cur:
                         cur.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
                     conn.commit()
@@ -328,7 +329,7 @@ class BulkLane:
                     for statement in bulk_sql.session_maps(self._names()):
                         cur.execute(statement)
                 conn.commit()
-                self._mapped = {}
+                self._mapped = Counter()
             except BaseException:
                 _release(raw)
                 raise
@@ -491,9 +492,9 @@ class BulkLane:
             cur.execute(insert, params)
             written += max(cur.rowcount, 0)
         cur.execute(sql.track, params)
-        if sql.remember is not None and self._mapped.get(sql.remember[0], 0) < self.map_rows:
+        if sql.remember is not None and self._mapped[sql.remember[0]] < self.map_rows:
             cur.execute(sql.remember[1], params)  # a bounded map: past map_rows, rows resolve as without it
-            self._mapped[sql.remember[0]] = self._mapped.get(sql.remember[0], 0) + max(cur.rowcount, 0)
+            self._mapped[sql.remember[0]] += max(cur.rowcount, 0)
         return written
 
     def _process_derived(self, table: Any) -> list[Any]:
@@ -725,18 +726,24 @@ def copy_out(conn: Any, statement: str, params: Mapping[str, Any]) -> Iterator[b
                 return pg.get_result()
             _select.select([pg.socket], [], [])
 
+    def last(res: Any, expected: Any, missing: str) -> None:
+        """Read the results left (the connection is then free again); raise unless `res` is `expected`."""
+        nonlocal complete
+        while result() is not None:
+            pass
+        complete = True
+        if res is None:
+            raise psycopg.OperationalError(missing)
+        if res.status != expected:
+            raise psycopg.errors.error_from_result(res, encoding=encoding)
+
     try:
         pg.send_query(query.encode(encoding))
         while pg.flush():  # a non-blocking connection: the rest of the query when the socket takes it
             _select.select([], [pg.socket], [])
         first = result()
         if first is None or first.status != psycopg.pq.ExecStatus.COPY_OUT:
-            error = psycopg.errors.error_from_result(first, encoding=encoding) if first is not None \
-                else psycopg.OperationalError("no result for the COPY")
-            while result() is not None:
-                pass
-            complete = True
-            raise error
+            last(first, psycopg.pq.ExecStatus.COPY_OUT, "no result for the COPY")
         get = pg.get_copy_data
         while True:
             n, data = get(1)
@@ -747,13 +754,7 @@ def copy_out(conn: Any, statement: str, params: Mapping[str, Any]) -> Iterator[b
                 pg.consume_input()
             else:
                 break
-        end = result()
-        while result() is not None:
-            pass
-        complete = True
-        if end is None or end.status != psycopg.pq.ExecStatus.COMMAND_OK:
-            raise psycopg.errors.error_from_result(end, encoding=encoding) if end is not None \
-                else psycopg.OperationalError("the COPY ended without a result")
+        last(result(), psycopg.pq.ExecStatus.COMMAND_OK, "the COPY ended without a result")
     finally:
         if not complete:
             conn.close()
