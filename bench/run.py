@@ -224,6 +224,16 @@ def _empty_copy(c: Any, table: str, prefix: str) -> str:
     return copy
 
 
+def wal_position(admin: URL) -> int:
+    """The server's current WAL write position, in bytes (the whole cluster: C7, C8 and anything else)."""
+    eng = _admin(admin)
+    try:
+        with eng.connect() as c:
+            return int(c.execute(text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")).scalar() or 0)
+    finally:
+        eng.dispose()
+
+
 def physical_limit(c8_url: URL) -> tuple[float, dict[str, tuple[int, float]], float]:
     """Seconds PostgreSQL needs to load the final C8 and tracking rows into empty indexed copies; the
     per-table figures; the machine's busy CPU seconds meanwhile."""
@@ -318,6 +328,9 @@ class Result:
     dask: str | None = None  # --dask: the scheduler address, or local:N
     #: --split-load N: the plain load over N concurrent connections (wall, busy CPU seconds)
     split_load: dict[str, float] = field(default_factory=dict)
+    #: WAL the server wrote during the CLI run, and during the plain load (MB)
+    wal_mb: float = 0.0
+    db_load_wal_mb: float = 0.0
 
 
 def machine(admin: URL) -> dict[str, Any]:
@@ -406,7 +419,9 @@ def main(argv: list[str] | None = None) -> int:
             args = [sys.executable, *cli]
         env = dict(os.environ, COLUMNS="200", TERM="dumb", NO_COLOR="1")
         log(f"running c7to8 --history ({ns.instances:,} root instances, workers={ns.workers}, dask={ns.dask})")
+        wal0 = wal_position(admin)
         st = run_cli(args, work, env)
+        wal_mb = (wal_position(admin) - wal0) / 2**20
         if st.returncode != 0:
             log(f"c7to8 exited with {st.returncode}:\n{st.stderr[-3000:]}\n{st.stdout[-3000:]}")
             raise SystemExit(f"[bench] the migration failed (exit {st.returncode}); no figures recorded")
@@ -420,7 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         tracking = counts.get("migration_mapping", 0)
         c8_total = sum(n for t, n in counts.items() if t not in ("migration_mapping", "c7to8_key_sequence"))
         log("timing PostgreSQL's own load of the same rows")
+        wal0 = wal_position(admin)
         db_load, per_table, db_load_cpu = physical_limit(c8_url)
+        db_load_wal_mb = (wal_position(admin) - wal0) / 2**20
         split: dict[str, float] = {}
         if ns.split_load > 1:
             log(f"timing the same load over {ns.split_load} connections")
@@ -441,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu_seconds=round(st.machine_cpu_seconds, 1), cli_cpu_seconds=round(st.cpu_seconds, 1),
             db_load_cpu_seconds=round(db_load_cpu, 1),
             machine=machine(admin), command="python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv),
-            dask=ns.dask, split_load=split,
+            dask=ns.dask, split_load=split, wal_mb=round(wal_mb, 1), db_load_wal_mb=round(db_load_wal_mb, 1),
         )
         report(res)
         out = ns.json or work / "result.json"
@@ -477,6 +494,8 @@ def report(r: Result) -> None:
     if r.cpu_seconds:
         p(f"CPU seconds (whole machine)   {r.cpu_seconds:,.1f} (c7to8 processes {r.cli_cpu_seconds:,.1f}, the rest "
           f"mostly PostgreSQL {r.cpu_seconds - r.cli_cpu_seconds:,.1f}); plain load {r.db_load_cpu_seconds:,.1f}")
+    if r.wal_mb:
+        p(f"WAL written                   {r.wal_mb:,.0f} MB; plain load {r.db_load_wal_mb:,.0f} MB")
     if r.split_load:
         p(f"the same load, {int(r.split_load['connections'])} connections {r.split_load['seconds']:,.2f} s "
           f"({r.db_load_seconds / r.split_load['seconds']:.2f}x faster than one; "

@@ -569,11 +569,14 @@ class BulkLane:
         if plan.since is not None:
             conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
         order = (tc.asc().nulls_first(), idc)
+        # ties on the time broken by the id's bytes: the same rows, without the collation's comparisons
+        # (a shard's sort is most of the stream's cost; strcoll or ICU make it 15-50 % dearer)
+        stream_order = (tc.asc().nulls_first(), idc.collate("C"))  # bulk_sql.BY_BYTES
         if sql.first_of is None:
             q = select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, t))
             if conds:
                 q = q.where(and_(*conds))
-            q = q.order_by(*order)
+            q = q.order_by(*stream_order)
         else:  # the first row of each entity, as the row-by-row pages deduplicate from the same resume point
             first = func.row_number().over(partition_by=t.c[sql.first_of], order_by=order).label("c7to8_first")
             inner = select(*[t.c[c] for c in sql.stage_columns], first)
@@ -582,7 +585,7 @@ class BulkLane:
             sub = inner.subquery("c7to8_f")
             q = (select(*[sub.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, sub))
                  .where(sub.c.c7to8_first == 1)
-                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_))
+                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_.collate("C")))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
         statement = f"COPY ({compiled}) TO STDOUT"
         with src.cursor() as cur:

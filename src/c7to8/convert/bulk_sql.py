@@ -77,6 +77,11 @@ def _q(name: str) -> str:
     return name.lower()
 
 
+#: the tie-break of rows with the same time, by the id's bytes: any fixed order gives the same rows, and
+#: this one costs no collation comparisons (the Camunda 7 stream sorts with it too, c7to8.bulk)
+BY_BYTES = 'COLLATE "C"'
+
+
 def c8_date(col: str) -> str:
     """to_c8_date in SQL: naive C7 time read in the zone, cut to milliseconds (floor)."""
     return f"(date_trunc('milliseconds', {col}) AT TIME ZONE %(zone)s)"
@@ -323,7 +328,7 @@ def flow_node(names: Names, lengths: Mapping[str, int | None]) -> BulkSql:
                  lengths)
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
-        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_ {BY_BYTES}) - 1 AS rn, * FROM ("
         f"SELECT s.id_, s.call_proc_inst_id_, {c8_date('s.start_time_')} AS create_time,"
         f" replace(s.act_id_, %(mi)s, '') AS flow_node_id, s.act_name_ AS flow_node_name,"
         f" r.pim_key, r.pd_key, r.root_key, r.partition_id,"
@@ -562,7 +567,7 @@ def variable(names: Names, kinds: Iterable[str], preview_size: int, max_bytes: i
                   "TENANT_ID": _tenant("s.tenant_id_")}, lengths)
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
-        f" SELECT row_number() OVER (ORDER BY s.create_time_ NULLS FIRST, s.id_) - 1"
+        f" SELECT row_number() OVER (ORDER BY s.create_time_ NULLS FIRST, s.id_ {BY_BYTES}) - 1"
         f" AS rn, * FROM ("
         f"SELECT s.id_, s.create_time_, {c8_date('s.create_time_')} AS create_time, s.name_,"
         f" r.pim_key, r.root_key, r.partition_id,"
@@ -636,7 +641,7 @@ def user_task(names: Names, lengths: Mapping[str, Mapping[str, int | None]], sta
     stable = _stable(names, "start_time_", "end_time_", "due_date_", "follow_up_date_")
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
-        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_ {BY_BYTES}) - 1 AS rn, * FROM ("
         f"SELECT s.id_, s.start_time_, {c8_date('s.start_time_')} AS create_time,"
         f" s.task_def_key_, s.name_, s.assignee_, s.priority_, s.c7to8_users, s.c7to8_groups,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id, {_tenant('s.tenant_id_')} AS tenant_id,"
@@ -738,7 +743,7 @@ def job(names: Names, lengths: Mapping[str, int | None], configurations: Sequenc
     stable = _stable(names, "timestamp_", "c7to8_last")
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS"
-        f" SELECT row_number() OVER (ORDER BY s.timestamp_, s.log_id) - 1 AS rn, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.timestamp_, s.log_id {BY_BYTES}) - 1 AS rn, * FROM ("
         f"SELECT s.job_id_ AS id_, s.id_ AS log_id, s.timestamp_, {c8_date('s.timestamp_')} AS create_time,"
         f" %(legacy)s || s.process_def_key_ AS process_definition_id, replace(s.act_id_, %(mi)s, '') AS element_id,"
         f" {_tenant('s.tenant_id_')} AS tenant_id, s.job_def_type_ AS type, {worker_expr} AS worker,"
@@ -870,7 +875,7 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
                                " d.decision_requirements_id")
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {decisions}"
-        f" SELECT row_number() OVER (ORDER BY s.eval_time_, s.id_) - 1 AS rn, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.eval_time_, s.id_ {BY_BYTES}) - 1 AS rn, * FROM ("
         f"SELECT s.id_, s.eval_time_, {c8_date('s.eval_time_')} AS create_time, s.c7to8_in, s.c7to8_out,"
         f" %(legacy)s || s.proc_def_key_ AS process_definition_id,"
         f" %(legacy)s || s.dec_def_key_ AS decision_definition_id,"
@@ -1050,7 +1055,8 @@ def process_instance(names: Names, lengths: Mapping[str, Mapping[str, int | None
 
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {_process_definitions(names)}"
-        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_ {BY_BYTES}) - 1 AS rn,"
+        " count(*) OVER () AS n, * FROM ("
         f"SELECT {select_list}, s.c7to8_partition AS partition_id, NULL::text AS skip"
         f" FROM {STAGE} s{_join_definitions()}"
         f" WHERE s.root_proc_inst_id_ = s.id_ AND s.super_process_instance_id_ IS NULL"
@@ -1109,7 +1115,8 @@ def called_process_instance(names: Names, lengths: Mapping[str, Mapping[str, int
 
     conv = (
         f"CREATE TEMP TABLE {CONV} ON COMMIT DROP AS WITH {_process_definitions(names, CALLED_STAGE)}"
-        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_) - 1 AS rn, count(*) OVER () AS n, * FROM ("
+        f" SELECT row_number() OVER (ORDER BY s.start_time_, s.id_ {BY_BYTES}) - 1 AS rn,"
+        " count(*) OVER () AS n, * FROM ("
         f"SELECT {select_list}, p.process_instance_key AS parent_key, p.tree_path AS parent_tree_path,"
         f" r.process_instance_key AS root_key, rm.partition_id,"
         f" {_flow_node_key(names, 's.c7to8_call_fn')} AS parent_element_key"
