@@ -571,7 +571,7 @@ class BulkLane:
         order = (tc.asc().nulls_first(), idc)
         # ties on the time broken by the id's bytes: the same rows, without the collation's comparisons
         # (a shard's sort is most of the stream's cost; strcoll or ICU make it 15-50 % dearer)
-        stream_order = (tc.asc().nulls_first(), idc.collate("C"))  # bulk_sql.BY_BYTES
+        stream_order = (tc.asc().nulls_first(), idc.collate(bulk_sql.BYTE_COLLATION))
         if sql.first_of is None:
             q = select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, t))
             if conds:
@@ -585,7 +585,7 @@ class BulkLane:
             sub = inner.subquery("c7to8_f")
             q = (select(*[sub.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, sub))
                  .where(sub.c.c7to8_first == 1)
-                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_.collate("C")))
+                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_.collate(bulk_sql.BYTE_COLLATION)))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
         statement = f"COPY ({compiled}) TO STDOUT"
         with src.cursor() as cur:

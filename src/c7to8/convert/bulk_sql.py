@@ -79,7 +79,8 @@ def _q(name: str) -> str:
 
 #: the tie-break of rows with the same time, by the id's bytes: any fixed order gives the same rows, and
 #: this one costs no collation comparisons (the Camunda 7 stream sorts with it too, c7to8.bulk)
-BY_BYTES = 'COLLATE "C"'
+BYTE_COLLATION = "C"
+BY_BYTES = f'COLLATE "{BYTE_COLLATION}"'
 
 
 def c8_date(col: str) -> str:
