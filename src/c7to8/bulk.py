@@ -568,15 +568,18 @@ class BulkLane:
             conds.append(h.where(t))
         if plan.since is not None:
             conds.append(tc >= plan.since.astimezone(self.m.settings.zone).replace(tzinfo=None))
-        order = (tc.asc().nulls_first(), idc)
-        # ties on the time broken by the id's bytes: the same rows, without the collation's comparisons
-        # (a shard's sort is most of the stream's cost; strcoll or ICU make it 15-50 % dearer)
-        stream_order = (tc.asc().nulls_first(), idc.collate(bulk_sql.BYTE_COLLATION))
+        order = (tc.asc().nulls_first(), idc)  # a log's first row: as the row-by-row pages pick it
+
+        def stream_order(x: Any) -> tuple[Any, Any]:
+            # ties on the time broken by the id's bytes: the same rows, without the collation's comparisons
+            # (a shard's sort is most of the stream's cost; strcoll or ICU make it 15-50 % dearer)
+            return x.c[sql.time_column].asc().nulls_first(), x.c.ID_.collate(bulk_sql.BYTE_COLLATION)
+
         if sql.first_of is None:
             q = select(*[t.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, t))
             if conds:
                 q = q.where(and_(*conds))
-            q = q.order_by(*stream_order)
+            q = q.order_by(*stream_order(t))
         else:  # the first row of each entity, as the row-by-row pages deduplicate from the same resume point
             first = func.row_number().over(partition_by=t.c[sql.first_of], order_by=order).label("c7to8_first")
             inner = select(*[t.c[c] for c in sql.stage_columns], first)
@@ -585,7 +588,7 @@ class BulkLane:
             sub = inner.subquery("c7to8_f")
             q = (select(*[sub.c[c].label(sql.stage_name(c)) for c in sql.stage_columns], *self._derived(h, sub))
                  .where(sub.c.c7to8_first == 1)
-                 .order_by(sub.c[sql.time_column].asc().nulls_first(), sub.c.ID_.collate(bulk_sql.BYTE_COLLATION)))
+                 .order_by(*stream_order(sub)))
         compiled = q.compile(dialect=pg_dialect.psycopg.dialect())  # type: ignore[no-untyped-call]
         statement = f"COPY ({compiled}) TO STDOUT"
         with src.cursor() as cur:

@@ -848,17 +848,18 @@ def decision_instance(names: Names, lengths: Mapping[str, Mapping[str, int | Non
     def value(kinds: Mapping[str, _Kind]) -> str:  # the value's JSON text ('null' for a null value)
         return f"COALESCE({_pick(kinds, 'x.var_type_', 'value')}, 'null')"
 
+    def convertible(kinds: Mapping[str, _Kind]) -> str:  # a value the SQL converts exactly (length aside)
+        return f"x.bytearray_id_ IS NULL AND {_pick(kinds, 'x.var_type_', 'ok', 'FALSE')}"
+
     def all_ok(col: str, kinds: Mapping[str, _Kind]) -> str:  # the inputs
-        ok = (f"x.bytearray_id_ IS NULL AND {_pick(kinds, 'x.var_type_', 'ok', 'FALSE')}"
-              f" AND char_length({value(kinds)}) <= %(char_size)s")
+        ok = f"{convertible(kinds)} AND char_length({value(kinds)}) <= %(char_size)s"
         return f"NOT EXISTS (SELECT 1 FROM {_recordset(col, False)} WHERE NOT ({ok}))"
 
     # the outputs read once: whether all are convertible (as all_ok: a NULL test is no failure) and the result
     outputs = (f" LEFT JOIN LATERAL (SELECT bool_and(o.ok AND char_length(o.v) <= %(char_size)s) AS ok,"
                f" CASE count(*) WHEN 0 THEN 'null' WHEN 1 THEN min(o.v)"
                f" ELSE '[' || string_agg(o.v, ',' ORDER BY o.rule_order_, o.clause_id_) || ']' END AS result"
-               f" FROM (SELECT {value(outs)} AS v, x.bytearray_id_ IS NULL"
-               f" AND {_pick(outs, 'x.var_type_', 'ok', 'FALSE')} AS ok, x.rule_order_, x.clause_id_"
+               f" FROM (SELECT {value(outs)} AS v, {convertible(outs)} AS ok, x.rule_order_, x.clause_id_"
                f" FROM {_recordset('s.c7to8_out', True)}) o) dout ON TRUE")
     dtype = ("(SELECT d.t FROM unnest(%(dd_ids)s::text[], %(dd_keys)s::text[], %(dd_types)s::text[]) AS d(i, k, t)"
              " WHERE d.i = s.dec_def_id_)")
